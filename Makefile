@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# oxdma: out-of-tree Rust dmaengine modules for the Raspberry Pi 3.
+#
+#   make demo      boot the emulated Pi 3, load the modules, show them working
+#   make check     set up, build the kernel and modules, run every test
+#   make setup | kernel | modules | initramfs | clean
+#
+# Build against another kernel (a real board's Rust-enabled build tree):
+#   make modules KDIR=/path/to/kernel/build [ARCH=arm64 LLVM=1 ...]
+#
+# When Kbuild includes this file from the kernel tree (M=...), only the
+# Kbuild part below matters.
+
+ifneq ($(KERNELRELEASE),)
+include $(src)/Kbuild
+else
+
+SCRIPTS := $(CURDIR)/scripts
+
+.PHONY: all setup kernel modules initramfs demo check test clean
+
+all: modules
+
+setup:
+	@$(SCRIPTS)/setup
+
+kernel: setup
+	@$(SCRIPTS)/build-kernel
+
+modules: $(if $(KDIR),,kernel)
+	@$(SCRIPTS)/build-modules
+
+initramfs: modules
+	@$(SCRIPTS)/mkinitramfs
+
+demo: initramfs
+	@$(SCRIPTS)/demo
+
+check: initramfs
+	@$(SCRIPTS)/run-tests
+
+# Only the clone's build products; the kernel cache outside it is kept.
+clean:
+	@$(SCRIPTS)/build-modules clean
+	rm -rf out
+
+endif

@@ -1,0 +1,31 @@
+# Shared settings for the oxdma scripts; sourced, not run.
+#
+# OXDMA_CACHE   where the kernel source, kernel build and venv live
+#               (default: $XDG_CACHE_HOME/oxdma or ~/.cache/oxdma)
+# KDIR          a kernel build directory to build the modules against
+#               (default: the cached emulator kernel)
+
+OXDMA_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OXDMA_CACHE=${OXDMA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/oxdma}
+LLVM_VERSION=${LLVM_VERSION:-19}
+
+# The newest installed linux-source-7.x tarball (7.3 preferred).
+oxdma_kernel_tarball() {
+	local t=/usr/src/linux-source-7.3.tar.xz
+	[ -f "$t" ] || t=$(ls /usr/src/linux-source-7.*.tar.xz 2>/dev/null | sort -V | tail -n 1)
+	echo "$t"
+}
+
+KVER=$(basename "$(oxdma_kernel_tarball)" .tar.xz)
+KVER=${KVER#linux-source-}
+KSRC=$OXDMA_CACHE/linux-source-$KVER
+KBUILD=$OXDMA_CACHE/build-$KVER
+KDIR=${KDIR:-$KBUILD}
+
+# The kernel's Rust build needs the distro rustc (1.96 with rust-src), not
+# the rustup one on PATH, and bindgen from cargo.
+KMAKE=(make ARCH=arm64 "LLVM=-$LLVM_VERSION" RUSTC=/usr/bin/rustc
+       RUSTDOC=/usr/bin/rustdoc
+       "BINDGEN=${CARGO_HOME:-$HOME/.cargo}/bin/bindgen"
+       "RUSTFMT=$(command -v rustfmt || echo rustfmt)"
+       "CLIPPY_DRIVER=$(command -v clippy-driver || echo clippy-driver)")

@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Boot the emulated Pi 3 for one guest scenario and read what it reported.
+
+Each scenario is one QEMU boot (scripts/run-qemu). The guest prints
+``oxdma: scenario NAME begin|end`` around the scenario and
+``oxdma: result NAME/STEP ok|fail`` per step (tests/guest/lib.sh); the whole
+console log is kept in out/logs/NAME.log.
+"""
+
+import dataclasses
+import os
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOGS = ROOT / "out" / "logs"
+
+# Kernel splats that fail the scenario that printed them.
+SPLAT = re.compile(r"BUG:|WARNING:|Oops|KASAN|Call trace:|DMA-API: ")
+# DMA-API lines that are dma-debug's own information, not errors.
+DMA_API_INFO = re.compile(
+    r"DMA-API: (preallocated \d+ debug entries|debugging enabled"
+    r"|dma_debug_entry pool grown|enable driver filter|switching off)"
+)
+RESULT = re.compile(r"oxdma: result (\S+) (ok|fail)(.*)$")
+
+
+@dataclasses.dataclass
+class GuestRun:
+    """What one boot of a scenario printed."""
+
+    scenario: str
+    log_path: Path
+    log: str
+    returncode: int
+
+    @property
+    def completed(self) -> bool:
+        """The scenario ran to its end marker."""
+        return f"oxdma: scenario {self.scenario} end" in self.log
+
+    def results(self) -> dict:
+        """Step name -> (ok: bool, detail: str), in the order printed."""
+        out = {}
+        for line in self.log.splitlines():
+            m = RESULT.search(line)
+            if m:
+                out[m.group(1)] = (m.group(2) == "ok", m.group(3).strip())
+        return out
+
+    def splats(self) -> list:
+        """Log lines that report a kernel BUG, WARNING, Oops or DMA-API error."""
+        return [
+            line
+            for line in self.log.splitlines()
+            if SPLAT.search(line) and not DMA_API_INFO.search(line)
+        ]
+
+    def check(self, expect_steps=()):
+        """Fail, naming the cause, unless the scenario completed cleanly.
+
+        Clean means: QEMU exited by itself, the end marker was printed, every
+        step passed, each of ``expect_steps`` reported, and no splat.
+        """
+        where = f"(full log: {self.log_path})"
+        assert self.returncode != 124, f"{self.scenario}: QEMU timed out {where}"
+        assert self.completed, f"{self.scenario}: no end marker {where}"
+        splats = self.splats()
+        assert not splats, f"{self.scenario}: kernel splat {where}:\n" + "\n".join(splats)
+        results = self.results()
+        failed = [f"{k} {d}" for k, (ok, d) in results.items() if not ok]
+        assert not failed, f"{self.scenario}: failed steps {where}: {failed}"
+        missing = [s for s in expect_steps if f"{self.scenario}/{s}" not in results]
+        assert not missing, f"{self.scenario}: steps did not report {where}: {missing}"
+        assert results, f"{self.scenario}: reported no step {where}"
+
+
+def run_scenario(name: str, timeout: int = 120, append: str = "", sd=None) -> GuestRun:
+    """Boot the guest on scenario ``name`` (tests/guest/scenarios/NAME.sh)."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log_path = LOGS / f"{name}.log"
+    cmd = [str(ROOT / "scripts" / "run-qemu"), "--scenario", name,
+           "--timeout", str(timeout), "--append", append]
+    if sd:
+        cmd += ["--sd", str(sd)]
+    with open(log_path, "w") as log:
+        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT,
+                              stdin=subprocess.DEVNULL, env=os.environ.copy())
+    return GuestRun(name, log_path, log_path.read_text(errors="replace"), proc.returncode)

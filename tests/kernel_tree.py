@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Paths into the kernel source and build that scripts/env.sh selects."""
+
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(var: str) -> Path:
+    out = subprocess.run(["bash", "-c", f'. "{ROOT}/scripts/env.sh" && echo "${var}"'],
+                         capture_output=True, text=True, check=True)
+    return Path(out.stdout.strip())
+
+
+def kunit_py() -> Path:
+    """The kernel tree's own KTAP parser, tools/testing/kunit/kunit.py."""
+    return _env("KSRC") / "tools" / "testing" / "kunit" / "kunit.py"
