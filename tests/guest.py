@@ -40,6 +40,12 @@ class GuestRun:
         """The scenario ran to its end marker."""
         return f"oxdma: scenario {self.scenario} end" in self.log
 
+    def scenario_log(self) -> str:
+        """The console lines from the begin marker on: what the scenario
+        itself caused, without the boot (which runs built-in KUnit suites)."""
+        start = self.log.find(f"oxdma: scenario {self.scenario} begin")
+        return self.log[start:] if start >= 0 else ""
+
     def results(self) -> dict:
         """Step name -> (ok: bool, detail: str), in the order printed."""
         out = {}

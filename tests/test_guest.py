@@ -1,11 +1,21 @@
 # SPDX-License-Identifier: GPL-2.0
 """Guest scenarios: module load/unload and the KUnit suites."""
 
+import json
 import subprocess
 import sys
 
 from guest import LOGS, run_scenario
 from kernel_tree import kunit_py
+
+# The KUnit suites tests/kunit/ must run; a suite that vanished fails.
+OXDMA_SUITES = {"oxdma_bcm2835_cb"}
+
+
+def count_cases(group: dict) -> int:
+    """Test cases in a kunit.py JSON result, counted through sub-groups."""
+    return len(group.get("test_cases", [])) + sum(
+        count_cases(g) for g in group.get("sub_groups", []))
 
 
 def test_modules_load_and_unload():
@@ -16,10 +26,18 @@ def test_modules_load_and_unload():
 def test_kunit_suites():
     run = run_scenario("kunit")
     run.check(expect_steps=["insmod-oxdma_kunit"])
+    ktap = LOGS / "kunit.ktap.log"
+    ktap.write_text(run.scenario_log())
     json_path = LOGS / "kunit.json"
     parse = subprocess.run(
-        [sys.executable, str(kunit_py()), "parse", "--json", str(json_path), str(run.log_path)],
+        [sys.executable, str(kunit_py()), "parse", f"--json={json_path}", str(ktap)],
         capture_output=True, text=True)
-    assert parse.returncode == 0, (
-        f"kunit.py parse reports failures (full log: {run.log_path}):\n"
-        + parse.stdout + parse.stderr)
+    report = parse.stdout + parse.stderr
+    print(report)
+    failed = parse.returncode != 0
+    assert not failed, (
+        f"kunit.py parse reports failures (full log: {run.log_path}):\n{report}")
+    result = json.loads(json_path.read_text())
+    suites = {g["name"] for g in result.get("sub_groups", [])}
+    assert OXDMA_SUITES <= suites, f"suites missing from KTAP: {OXDMA_SUITES - suites}"
+    assert count_cases(result) > 0

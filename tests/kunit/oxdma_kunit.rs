@@ -10,7 +10,6 @@ mod cb;
 #[kunit_tests(oxdma_bcm2835_cb)]
 mod bcm2835_cb {
     use super::cb::{split_lengths, ti, transfer_info, ChannelKind, ControlBlock, Direction};
-    use kernel::prelude::*;
 
     #[test]
     fn control_block_is_32_bytes_and_aligned() {

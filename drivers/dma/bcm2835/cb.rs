@@ -9,8 +9,6 @@
 
 /// Bits of the `TI` (transfer information) word of a control block.
 pub(crate) mod ti {
-    /// Raise the channel interrupt when this CB completes.
-    pub(crate) const INTEN: u32 = 1 << 0;
     /// Wait for the AXI write response before the next write.
     pub(crate) const WAIT_RESP: u32 = 1 << 3;
     /// Increment the destination address after each write.
@@ -21,8 +19,6 @@ pub(crate) mod ti {
     pub(crate) const SRC_INC: u32 = 1 << 8;
     /// Gate source reads by the peripheral's DREQ.
     pub(crate) const SRC_DREQ: u32 = 1 << 10;
-    /// Do not read the source; write zeroes.
-    pub(crate) const SRC_IGNORE: u32 = 1 << 11;
     /// Shift of the 5-bit `PERMAP` field (peripheral DREQ number).
     pub(crate) const PERMAP_SHIFT: u32 = 16;
     /// Mask of the `PERMAP` field before shifting.
@@ -90,8 +86,8 @@ impl ChannelKind {
 /// The `TI` word for every CB of a transfer in `dir`, paced by peripheral
 /// request line `dreq` (0 means unpaced, as for memcpy).
 ///
-/// `WAIT_RESP` is always set, as in the C driver; `INTEN` is added per CB by
-/// the chain builder, not here.
+/// `WAIT_RESP` is always set, as in the C driver; the interrupt-enable bit
+/// is the chain builder's business, per CB, not this word's.
 pub(crate) fn transfer_info(dir: Direction, dreq: u32) -> u32 {
     let dir_bits = match dir {
         Direction::MemToMem => ti::SRC_INC | ti::DEST_INC,
