@@ -22,10 +22,10 @@ KSRC=$OXDMA_CACHE/linux-source-$KVER
 KBUILD=$OXDMA_CACHE/build-$KVER
 KDIR=${KDIR:-$KBUILD}
 
-# The kernel's Rust build needs the distro rustc (1.96 with rust-src), not
-# the rustup one on PATH, and bindgen from cargo.
+# The kernel's Rust build needs the distro Rust 1.96 (rustc-web, with
+# rust-src, clippy and rustfmt of the same version), not the rustup one on
+# PATH, and bindgen from cargo.
+RUSTFMT=/usr/bin/rustfmt
 KMAKE=(make ARCH=arm64 "LLVM=-$LLVM_VERSION" RUSTC=/usr/bin/rustc
-       RUSTDOC=/usr/bin/rustdoc
-       "BINDGEN=${CARGO_HOME:-$HOME/.cargo}/bin/bindgen"
-       "RUSTFMT=$(command -v rustfmt || echo rustfmt)"
-       "CLIPPY_DRIVER=$(command -v clippy-driver || echo clippy-driver)")
+       RUSTDOC=/usr/bin/rustdoc CLIPPY_DRIVER=/usr/bin/clippy-driver
+       "RUSTFMT=$RUSTFMT" "BINDGEN=${CARGO_HOME:-$HOME/.cargo}/bin/bindgen")

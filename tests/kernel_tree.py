@@ -13,6 +13,16 @@ def _env(var: str) -> Path:
     return Path(out.stdout.strip())
 
 
+def ksrc() -> Path:
+    """The kernel source tree the modules are built against."""
+    return _env("KSRC")
+
+
 def kunit_py() -> Path:
     """The kernel tree's own KTAP parser, tools/testing/kunit/kunit.py."""
-    return _env("KSRC") / "tools" / "testing" / "kunit" / "kunit.py"
+    return ksrc() / "tools" / "testing" / "kunit" / "kunit.py"
+
+
+def rustfmt() -> Path:
+    """The rustfmt of the toolchain the kernel is built with."""
+    return _env("RUSTFMT")

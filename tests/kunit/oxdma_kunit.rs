@@ -26,7 +26,10 @@ mod bcm2835_cb {
     fn transfer_info_mem_to_dev_paces_destination() {
         // DREQ 12 (PL011 TX): PERMAP = 12, DEST_DREQ, SRC_INC, WAIT_RESP.
         let info = transfer_info(Direction::MemToDev, 12);
-        assert_eq!(info, (12 << 16) | ti::SRC_INC | ti::DEST_DREQ | ti::WAIT_RESP);
+        assert_eq!(
+            info,
+            (12 << 16) | ti::SRC_INC | ti::DEST_DREQ | ti::WAIT_RESP
+        );
         assert_eq!(info & ti::DEST_INC, 0);
     }
 
@@ -34,7 +37,10 @@ mod bcm2835_cb {
     fn transfer_info_dev_to_mem_paces_source() {
         // DREQ 13 (SD host): PERMAP = 13, SRC_DREQ, DEST_INC, WAIT_RESP.
         let info = transfer_info(Direction::DevToMem, 13);
-        assert_eq!(info, (13 << 16) | ti::SRC_DREQ | ti::DEST_INC | ti::WAIT_RESP);
+        assert_eq!(
+            info,
+            (13 << 16) | ti::SRC_DREQ | ti::DEST_INC | ti::WAIT_RESP
+        );
         assert_eq!(info & ti::SRC_INC, 0);
     }
 
