@@ -9,7 +9,7 @@ from guest import LOGS, run_scenario
 from kernel_tree import kunit_py
 
 # The KUnit suites tests/kunit/ must run; a suite that vanished fails.
-OXDMA_SUITES = {"oxdma_bcm2835_cb"}
+OXDMA_SUITES = {"oxdma_bcm2835_cb", "oxdma_dmaengine_direction"}
 
 
 def count_cases(group: dict) -> int:

@@ -4,8 +4,51 @@
 
 use kernel::prelude::*;
 
+#[path = "../../bindings/mod.rs"]
+mod bindings;
 #[path = "../../drivers/dma/bcm2835/cb.rs"]
 mod cb;
+
+#[kunit_tests(oxdma_dmaengine_direction)]
+mod dmaengine_direction {
+    use super::bindings::dmaengine::TransferDirection;
+    use kernel::prelude::*;
+    use kernel::str::CString;
+
+    const ALL: [TransferDirection; 3] = [
+        TransferDirection::MemToMem,
+        TransferDirection::MemToDev,
+        TransferDirection::DevToMem,
+    ];
+
+    #[test]
+    fn raw_value_round_trips() {
+        for dir in ALL {
+            assert_eq!(TransferDirection::from_raw(dir.as_raw()), Ok(dir));
+        }
+    }
+
+    #[test]
+    fn unsupported_raw_values_are_einval() {
+        // DMA_DEV_TO_DEV (3), DMA_TRANS_NONE (4) and out-of-range values.
+        for raw in [3, 4, 99] {
+            assert_eq!(TransferDirection::from_raw(raw), Err(EINVAL));
+        }
+    }
+
+    #[test]
+    fn display_uses_the_c_core_names() {
+        // Formatted by the C shim over dmaengine_get_direction_text().
+        let mut text = KVec::<u8>::new();
+        for dir in ALL {
+            let name = CString::try_from_fmt(fmt!("{dir}")).expect("allocation");
+            text.extend_from_slice(name.to_bytes(), GFP_KERNEL)
+                .expect("allocation");
+            text.push(b' ', GFP_KERNEL).expect("allocation");
+        }
+        assert_eq!(&text[..], b"MEM_TO_MEM MEM_TO_DEV DEV_TO_MEM ");
+    }
+}
 
 #[kunit_tests(oxdma_bcm2835_cb)]
 mod bcm2835_cb {

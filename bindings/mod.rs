@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The Rust layer oxdma's modules share: FFI generated at build time for the
+//! C APIs the `kernel` crate does not bind yet (dmaengine, of_dma, virt-dma),
+//! and safe abstractions on top.
+//!
+//! Each module crate includes this tree with
+//! `#[path = ".../bindings/mod.rs"] mod bindings;` and links
+//! `bindings/shims.c` through a one-line C file of its own.
+
+pub(crate) mod dmaengine;
+mod ffi;
