@@ -49,11 +49,11 @@ impl TransferDirection {
 /// `dmaengine_get_direction_text()`, so messages match the C drivers'.
 impl fmt::Display for TransferDirection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // SAFETY: `dmaengine_get_direction_text()` accepts any value and
-        // returns a pointer to a NUL-terminated string literal, valid and
+        // SAFETY: `dmaengine_get_direction_text()` accepts any value.
+        let ptr = unsafe { ffi::oxdma_dmaengine_get_direction_text(self.as_raw()) };
+        // SAFETY: `ptr` points to a NUL-terminated string literal, valid and
         // unchanged for the kernel's lifetime.
-        let text =
-            unsafe { CStr::from_char_ptr(ffi::oxdma_dmaengine_get_direction_text(self.as_raw())) };
+        let text = unsafe { CStr::from_char_ptr(ptr) };
         f.write_str(text.to_str().map_err(|_| fmt::Error)?)
     }
 }
