@@ -31,7 +31,9 @@ kernel: setup
 modules: $(if $(KDIR),,kernel)
 	@$(SCRIPTS)/build-modules
 
+# The guest: initramfs and the board DTB (dts/).
 initramfs: modules
+	@$(SCRIPTS)/build-dtb
 	@$(SCRIPTS)/mkinitramfs
 
 demo: initramfs
