@@ -8,5 +8,6 @@
 //! `#[path = ".../bindings/mod.rs"] mod bindings;` and links
 //! `bindings/shims.c` through a one-line C file of its own.
 
+mod device;
 pub(crate) mod dmaengine;
 mod ffi;

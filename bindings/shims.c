@@ -4,9 +4,202 @@
  * module compiles this file once, through a one-line wrapper in its own
  * directory, because Kbuild links an object into one module only.
  */
+#include <linux/dma-direct.h>
 #include "shims.h"
 
 const char *oxdma_dmaengine_get_direction_text(enum dma_transfer_direction dir)
 {
 	return dmaengine_get_direction_text(dir);
+}
+
+unsigned long oxdma_vchan_lock(struct virt_dma_chan *vc)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vc->lock, flags);
+	return flags;
+}
+
+void oxdma_vchan_unlock(struct virt_dma_chan *vc, unsigned long flags)
+{
+	spin_unlock_irqrestore(&vc->lock, flags);
+}
+
+struct dma_async_tx_descriptor *oxdma_vchan_tx_prep(struct virt_dma_chan *vc,
+						     struct virt_dma_desc *vd,
+						     unsigned long tx_flags)
+{
+	return vchan_tx_prep(vc, vd, tx_flags);
+}
+
+bool oxdma_vchan_issue_pending(struct virt_dma_chan *vc)
+{
+	return vchan_issue_pending(vc);
+}
+
+struct virt_dma_desc *oxdma_vchan_next_desc(struct virt_dma_chan *vc)
+{
+	return vchan_next_desc(vc);
+}
+
+/* The provider starts a descriptor: it leaves the issued list. */
+void oxdma_vchan_desc_unlink(struct virt_dma_desc *vd)
+{
+	list_del(&vd->node);
+}
+
+void oxdma_vchan_cookie_complete(struct virt_dma_desc *vd)
+{
+	vchan_cookie_complete(vd);
+}
+
+void oxdma_vchan_cyclic_callback(struct virt_dma_desc *vd)
+{
+	vchan_cyclic_callback(vd);
+}
+
+void oxdma_vchan_terminate_vdesc(struct virt_dma_desc *vd)
+{
+	vchan_terminate_vdesc(vd);
+}
+
+void oxdma_vchan_get_all_descriptors(struct virt_dma_chan *vc,
+				     struct list_head *head)
+{
+	vchan_get_all_descriptors(vc, head);
+}
+
+void oxdma_vchan_free_chan_resources(struct virt_dma_chan *vc)
+{
+	vchan_free_chan_resources(vc);
+}
+
+void oxdma_vchan_synchronize(struct virt_dma_chan *vc)
+{
+	vchan_synchronize(vc);
+}
+
+void oxdma_list_splice_tail_init(struct list_head *list, struct list_head *head)
+{
+	list_splice_tail_init(list, head);
+}
+
+enum dma_status oxdma_dma_cookie_status(struct dma_chan *chan,
+					dma_cookie_t cookie,
+					struct dma_tx_state *state)
+{
+	return dma_cookie_status(chan, cookie, state);
+}
+
+void oxdma_dma_set_residue(struct dma_tx_state *state, u32 residue)
+{
+	dma_set_residue(state, residue);
+}
+
+int oxdma_dmaengine_slave_config(struct dma_chan *chan,
+				 struct dma_slave_config *config)
+{
+	return dmaengine_slave_config(chan, config);
+}
+
+struct dma_async_tx_descriptor *
+oxdma_dmaengine_prep_slave_sg(struct dma_chan *chan, struct scatterlist *sgl,
+			      unsigned int sg_len,
+			      enum dma_transfer_direction dir,
+			      unsigned long flags)
+{
+	return dmaengine_prep_slave_sg(chan, sgl, sg_len, dir, flags);
+}
+
+struct dma_async_tx_descriptor *
+oxdma_dmaengine_prep_slave_single(struct dma_chan *chan, dma_addr_t buf,
+				  size_t len, enum dma_transfer_direction dir,
+				  unsigned long flags)
+{
+	return dmaengine_prep_slave_single(chan, buf, len, dir, flags);
+}
+
+struct dma_async_tx_descriptor *
+oxdma_dmaengine_prep_dma_cyclic(struct dma_chan *chan, dma_addr_t buf_addr,
+				size_t buf_len, size_t period_len,
+				enum dma_transfer_direction dir,
+				unsigned long flags)
+{
+	return dmaengine_prep_dma_cyclic(chan, buf_addr, buf_len, period_len,
+					 dir, flags);
+}
+
+struct dma_async_tx_descriptor *
+oxdma_dmaengine_prep_dma_memcpy(struct dma_chan *chan, dma_addr_t dest,
+				dma_addr_t src, size_t len,
+				unsigned long flags)
+{
+	return dmaengine_prep_dma_memcpy(chan, dest, src, len, flags);
+}
+
+dma_cookie_t oxdma_dmaengine_submit(struct dma_async_tx_descriptor *desc)
+{
+	return dmaengine_submit(desc);
+}
+
+void oxdma_dma_async_issue_pending(struct dma_chan *chan)
+{
+	dma_async_issue_pending(chan);
+}
+
+enum dma_status oxdma_dmaengine_tx_status(struct dma_chan *chan,
+					  dma_cookie_t cookie,
+					  struct dma_tx_state *state)
+{
+	return dmaengine_tx_status(chan, cookie, state);
+}
+
+int oxdma_dmaengine_pause(struct dma_chan *chan)
+{
+	return dmaengine_pause(chan);
+}
+
+int oxdma_dmaengine_resume(struct dma_chan *chan)
+{
+	return dmaengine_resume(chan);
+}
+
+int oxdma_dmaengine_terminate_sync(struct dma_chan *chan)
+{
+	return dmaengine_terminate_sync(chan);
+}
+
+int oxdma_dmaengine_desc_free(struct dma_async_tx_descriptor *desc)
+{
+	return dmaengine_desc_free(desc);
+}
+
+struct device *oxdma_dmaengine_get_dma_device(struct dma_chan *chan)
+{
+	return dmaengine_get_dma_device(chan);
+}
+
+void oxdma_dma_set_max_seg_size(struct device *dev, unsigned int size)
+{
+	dma_set_max_seg_size(dev, size);
+}
+
+struct scatterlist *oxdma_sg_next(struct scatterlist *sg)
+{
+	return sg_next(sg);
+}
+
+dma_addr_t oxdma_sg_dma_address(struct scatterlist *sg)
+{
+	return sg_dma_address(sg);
+}
+
+unsigned int oxdma_sg_dma_len(struct scatterlist *sg)
+{
+	return sg_dma_len(sg);
+}
+
+void *oxdma_dma_to_virt(struct device *dev, dma_addr_t addr)
+{
+	return phys_to_virt(dma_to_phys(dev, addr));
 }

@@ -1,13 +1,85 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Out-of-line wrappers for static inline functions and macros of the C
- * APIs in ffi.h, which bindgen cannot link to. One line each; no logic.
+ * APIs in ffi.h, which bindgen cannot link to. No logic of their own beyond
+ * the lock a virt-dma helper documents as "vc.lock must be held by caller".
  */
 #ifndef OXDMA_SHIMS_H
 #define OXDMA_SHIMS_H
 
 #include <linux/dmaengine.h>
+#include <linux/scatterlist.h>
+#include "virt-dma.h"
 
 const char *oxdma_dmaengine_get_direction_text(enum dma_transfer_direction dir);
+
+/* virt-dma (drivers/dma/virt-dma.h) */
+unsigned long oxdma_vchan_lock(struct virt_dma_chan *vc);
+void oxdma_vchan_unlock(struct virt_dma_chan *vc, unsigned long flags);
+struct dma_async_tx_descriptor *oxdma_vchan_tx_prep(struct virt_dma_chan *vc,
+						     struct virt_dma_desc *vd,
+						     unsigned long tx_flags);
+bool oxdma_vchan_issue_pending(struct virt_dma_chan *vc);
+struct virt_dma_desc *oxdma_vchan_next_desc(struct virt_dma_chan *vc);
+void oxdma_vchan_desc_unlink(struct virt_dma_desc *vd);
+void oxdma_vchan_cookie_complete(struct virt_dma_desc *vd);
+void oxdma_vchan_cyclic_callback(struct virt_dma_desc *vd);
+void oxdma_vchan_terminate_vdesc(struct virt_dma_desc *vd);
+void oxdma_vchan_get_all_descriptors(struct virt_dma_chan *vc,
+				     struct list_head *head);
+void oxdma_vchan_free_chan_resources(struct virt_dma_chan *vc);
+void oxdma_vchan_synchronize(struct virt_dma_chan *vc);
+
+/* include/linux/list.h */
+void oxdma_list_splice_tail_init(struct list_head *list, struct list_head *head);
+
+/* drivers/dma/dmaengine.h */
+enum dma_status oxdma_dma_cookie_status(struct dma_chan *chan,
+					dma_cookie_t cookie,
+					struct dma_tx_state *state);
+void oxdma_dma_set_residue(struct dma_tx_state *state, u32 residue);
+
+/* include/linux/dmaengine.h, consumer side */
+int oxdma_dmaengine_slave_config(struct dma_chan *chan,
+				 struct dma_slave_config *config);
+struct dma_async_tx_descriptor *
+oxdma_dmaengine_prep_slave_sg(struct dma_chan *chan, struct scatterlist *sgl,
+			      unsigned int sg_len,
+			      enum dma_transfer_direction dir,
+			      unsigned long flags);
+struct dma_async_tx_descriptor *
+oxdma_dmaengine_prep_slave_single(struct dma_chan *chan, dma_addr_t buf,
+				  size_t len, enum dma_transfer_direction dir,
+				  unsigned long flags);
+struct dma_async_tx_descriptor *
+oxdma_dmaengine_prep_dma_cyclic(struct dma_chan *chan, dma_addr_t buf_addr,
+				size_t buf_len, size_t period_len,
+				enum dma_transfer_direction dir,
+				unsigned long flags);
+struct dma_async_tx_descriptor *
+oxdma_dmaengine_prep_dma_memcpy(struct dma_chan *chan, dma_addr_t dest,
+				dma_addr_t src, size_t len,
+				unsigned long flags);
+dma_cookie_t oxdma_dmaengine_submit(struct dma_async_tx_descriptor *desc);
+void oxdma_dma_async_issue_pending(struct dma_chan *chan);
+enum dma_status oxdma_dmaengine_tx_status(struct dma_chan *chan,
+					  dma_cookie_t cookie,
+					  struct dma_tx_state *state);
+int oxdma_dmaengine_pause(struct dma_chan *chan);
+int oxdma_dmaengine_resume(struct dma_chan *chan);
+int oxdma_dmaengine_terminate_sync(struct dma_chan *chan);
+int oxdma_dmaengine_desc_free(struct dma_async_tx_descriptor *desc);
+struct device *oxdma_dmaengine_get_dma_device(struct dma_chan *chan);
+
+/* include/linux/dma-mapping.h */
+void oxdma_dma_set_max_seg_size(struct device *dev, unsigned int size);
+
+/* include/linux/scatterlist.h */
+struct scatterlist *oxdma_sg_next(struct scatterlist *sg);
+dma_addr_t oxdma_sg_dma_address(struct scatterlist *sg);
+unsigned int oxdma_sg_dma_len(struct scatterlist *sg);
+
+/* dma-direct: a bus address of a dma-coherent device, in the linear map */
+void *oxdma_dma_to_virt(struct device *dev, dma_addr_t addr);
 
 #endif

@@ -6,5 +6,8 @@
 //! `Documentation/driver-api/dmaengine/`.
 
 mod direction;
+pub(crate) mod provider;
+mod types;
 
 pub(crate) use direction::TransferDirection;
+pub(crate) use types::{BusWidth, Completion, Cookie, DmaAddr, PrepFlags, Status, TxResult};
