@@ -184,21 +184,6 @@ void oxdma_dma_set_max_seg_size(struct device *dev, unsigned int size)
 	dma_set_max_seg_size(dev, size);
 }
 
-struct scatterlist *oxdma_sg_next(struct scatterlist *sg)
-{
-	return sg_next(sg);
-}
-
-dma_addr_t oxdma_sg_dma_address(struct scatterlist *sg)
-{
-	return sg_dma_address(sg);
-}
-
-unsigned int oxdma_sg_dma_len(struct scatterlist *sg)
-{
-	return sg_dma_len(sg);
-}
-
 void *oxdma_dma_to_virt(struct device *dev, dma_addr_t addr)
 {
 	return phys_to_virt(dma_to_phys(dev, addr));

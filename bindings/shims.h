@@ -8,7 +8,6 @@
 #define OXDMA_SHIMS_H
 
 #include <linux/dmaengine.h>
-#include <linux/scatterlist.h>
 #include "virt-dma.h"
 
 const char *oxdma_dmaengine_get_direction_text(enum dma_transfer_direction dir);
@@ -73,11 +72,6 @@ struct device *oxdma_dmaengine_get_dma_device(struct dma_chan *chan);
 
 /* include/linux/dma-mapping.h */
 void oxdma_dma_set_max_seg_size(struct device *dev, unsigned int size);
-
-/* include/linux/scatterlist.h */
-struct scatterlist *oxdma_sg_next(struct scatterlist *sg);
-dma_addr_t oxdma_sg_dma_address(struct scatterlist *sg);
-unsigned int oxdma_sg_dma_len(struct scatterlist *sg);
 
 /* dma-direct: a bus address of a dma-coherent device, in the linear map */
 void *oxdma_dma_to_virt(struct device *dev, dma_addr_t addr);

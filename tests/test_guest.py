@@ -2,6 +2,7 @@
 """Guest scenarios: module load/unload and the KUnit suites."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -41,3 +42,22 @@ def test_kunit_suites():
     suites = {g["name"] for g in result.get("sub_groups", [])}
     assert OXDMA_SUITES <= suites, f"suites missing from KTAP: {OXDMA_SUITES - suites}"
     assert count_cases(result) > 0
+
+
+DMATEST_SUMMARY = re.compile(
+    r"dmatest: (\S+)-copy\d+: summary (\d+) tests, (\d+) failures (\S+) iops (\d+) KB/s")
+
+
+def dmatest_summaries(log: str) -> dict:
+    """Channel -> (tests, failures) from dmatest's summary lines."""
+    return {m.group(1): (int(m.group(2)), int(m.group(3)))
+            for m in DMATEST_SUMMARY.finditer(log)}
+
+
+def test_softdma_dmatest_every_channel():
+    run = run_scenario("softdma-dmatest")
+    run.check(expect_steps=["insmod-oxdma_softdma", "insmod-dmatest", "rmmod-oxdma_softdma"])
+    summaries = dmatest_summaries(run.scenario_log())
+    assert sorted(summaries) == [f"dma0chan{i}" for i in range(4)], summaries
+    for chan, (tests, failures) in summaries.items():
+        assert (tests, failures) == (100, 0), f"{chan}: {tests} tests, {failures} failures"

@@ -295,7 +295,11 @@ impl<C: Channel> Chan<C> {
     }
 
     /// Boxes `desc` and hands it to virt-dma (`vchan_tx_prep()`).
-    fn prepare(&self, desc: C::Desc, flags: PrepFlags) -> Result<*mut ffi::dma_async_tx_descriptor> {
+    fn prepare(
+        &self,
+        desc: C::Desc,
+        flags: PrepFlags,
+    ) -> Result<*mut ffi::dma_async_tx_descriptor> {
         let boxed = KBox::new(
             DescBox::<C> {
                 vd: Opaque::zeroed(),
@@ -550,13 +554,13 @@ impl Iterator for SgList<'_> {
         // SAFETY: `sg` is a valid mapped entry (type invariant).
         let seg = unsafe {
             Segment {
-                addr: ffi::oxdma_sg_dma_address(self.sg),
-                len: ffi::oxdma_sg_dma_len(self.sg),
+                addr: bindings::sg_dma_address(self.sg),
+                len: bindings::sg_dma_len(self.sg),
             }
         };
         self.len -= 1;
         // SAFETY: As above; `sg_next()` follows chained lists.
-        self.sg = unsafe { ffi::oxdma_sg_next(self.sg) };
+        self.sg = unsafe { bindings::sg_next(self.sg) };
         Some(seg)
     }
 }
@@ -665,11 +669,7 @@ impl<C: Channel> Registration<C> {
             // SAFETY: `of_node` is `dev`'s node; `inner` lives until
             // `device_release`, after `of_dma_controller_free()` in `drop`.
             to_result(unsafe {
-                ffi::of_dma_controller_register(
-                    of_node,
-                    Some(of_xlate::<C>),
-                    inner.as_ptr().cast(),
-                )
+                ffi::of_dma_controller_register(of_node, Some(of_xlate::<C>), inner.as_ptr().cast())
             })?;
             reg.of_node = of_node;
         }
@@ -712,7 +712,9 @@ impl<C: Channel> Registration<C> {
                 ResidueGranularity::Segment => {
                     ffi::dma_residue_granularity_DMA_RESIDUE_GRANULARITY_SEGMENT
                 }
-                ResidueGranularity::Burst => ffi::dma_residue_granularity_DMA_RESIDUE_GRANULARITY_BURST,
+                ResidueGranularity::Burst => {
+                    ffi::dma_residue_granularity_DMA_RESIDUE_GRANULARITY_BURST
+                }
             };
             d.copy_align = info.copy_align_log2.into();
             d.max_burst = info.max_burst;
@@ -768,10 +770,24 @@ impl<C: Channel> Drop for ScopeGuard<C> {
 // `vc.chan` of a live `Chan<C>`: the core only calls them for channels of a
 // registered device (invariants of `Registration` and `Chan`).
 
+/// `device_*` callback (C core).
+///
+/// # Safety
+///
+/// `chan` must be the `vc.chan` of a live `Chan<C>` (the C core only
+/// calls this for channels of a registered device); other pointers must
+/// be valid as the `struct dma_device` callback contract states.
 unsafe extern "C" fn alloc_chan_resources(_chan: *mut ffi::dma_chan) -> kernel::ffi::c_int {
     0
 }
 
+/// `device_*` callback (C core).
+///
+/// # Safety
+///
+/// `chan` must be the `vc.chan` of a live `Chan<C>` (the C core only
+/// calls this for channels of a registered device); other pointers must
+/// be valid as the `struct dma_device` callback contract states.
 unsafe extern "C" fn free_chan_resources<C: Channel>(chan: *mut ffi::dma_chan) {
     // SAFETY: See the comment above the callbacks.
     let c = unsafe { Chan::<C>::from_raw(chan) };
@@ -795,6 +811,13 @@ fn prep_result<C: Channel>(
     }
 }
 
+/// `device_*` callback (C core).
+///
+/// # Safety
+///
+/// `chan` must be the `vc.chan` of a live `Chan<C>` (the C core only
+/// calls this for channels of a registered device); other pointers must
+/// be valid as the `struct dma_device` callback contract states.
 unsafe extern "C" fn prep_dma_memcpy<C: Channel>(
     chan: *mut ffi::dma_chan,
     dst: DmaAddr,
@@ -808,6 +831,13 @@ unsafe extern "C" fn prep_dma_memcpy<C: Channel>(
     prep_result(c, C::prep_memcpy(c, dst, src, len, flags), flags)
 }
 
+/// `device_*` callback (C core).
+///
+/// # Safety
+///
+/// `chan` must be the `vc.chan` of a live `Chan<C>` (the C core only
+/// calls this for channels of a registered device); other pointers must
+/// be valid as the `struct dma_device` callback contract states.
 unsafe extern "C" fn prep_slave_sg<C: Channel>(
     chan: *mut ffi::dma_chan,
     sgl: *mut bindings::scatterlist,
@@ -830,6 +860,13 @@ unsafe extern "C" fn prep_slave_sg<C: Channel>(
     prep_result(c, desc, flags)
 }
 
+/// `device_*` callback (C core).
+///
+/// # Safety
+///
+/// `chan` must be the `vc.chan` of a live `Chan<C>` (the C core only
+/// calls this for channels of a registered device); other pointers must
+/// be valid as the `struct dma_device` callback contract states.
 unsafe extern "C" fn prep_dma_cyclic<C: Channel>(
     chan: *mut ffi::dma_chan,
     buf: DmaAddr,
@@ -846,6 +883,13 @@ unsafe extern "C" fn prep_dma_cyclic<C: Channel>(
     prep_result(c, desc, flags)
 }
 
+/// `device_*` callback (C core).
+///
+/// # Safety
+///
+/// `chan` must be the `vc.chan` of a live `Chan<C>` (the C core only
+/// calls this for channels of a registered device); other pointers must
+/// be valid as the `struct dma_device` callback contract states.
 unsafe extern "C" fn config<C: Channel>(
     chan: *mut ffi::dma_chan,
     cfg: *mut ffi::dma_slave_config,
@@ -857,6 +901,13 @@ unsafe extern "C" fn config<C: Channel>(
     from_result(|| C::config(&mut c.lock(), &cfg).map(|()| 0))
 }
 
+/// `device_*` callback (C core).
+///
+/// # Safety
+///
+/// `chan` must be the `vc.chan` of a live `Chan<C>` (the C core only
+/// calls this for channels of a registered device); other pointers must
+/// be valid as the `struct dma_device` callback contract states.
 unsafe extern "C" fn pause<C: Channel>(chan: *mut ffi::dma_chan) -> kernel::ffi::c_int {
     // SAFETY: See the comment above the callbacks.
     let c = unsafe { Chan::<C>::from_raw(chan) };
@@ -867,6 +918,13 @@ unsafe extern "C" fn pause<C: Channel>(chan: *mut ffi::dma_chan) -> kernel::ffi:
     })
 }
 
+/// `device_*` callback (C core).
+///
+/// # Safety
+///
+/// `chan` must be the `vc.chan` of a live `Chan<C>` (the C core only
+/// calls this for channels of a registered device); other pointers must
+/// be valid as the `struct dma_device` callback contract states.
 unsafe extern "C" fn resume<C: Channel>(chan: *mut ffi::dma_chan) -> kernel::ffi::c_int {
     // SAFETY: See the comment above the callbacks.
     let c = unsafe { Chan::<C>::from_raw(chan) };
@@ -877,6 +935,13 @@ unsafe extern "C" fn resume<C: Channel>(chan: *mut ffi::dma_chan) -> kernel::ffi
     })
 }
 
+/// `device_*` callback (C core).
+///
+/// # Safety
+///
+/// `chan` must be the `vc.chan` of a live `Chan<C>` (the C core only
+/// calls this for channels of a registered device); other pointers must
+/// be valid as the `struct dma_device` callback contract states.
 unsafe extern "C" fn terminate_all<C: Channel>(chan: *mut ffi::dma_chan) -> kernel::ffi::c_int {
     // SAFETY: See the comment above the callbacks.
     let c = unsafe { Chan::<C>::from_raw(chan) };
@@ -907,6 +972,13 @@ unsafe extern "C" fn terminate_all<C: Channel>(chan: *mut ffi::dma_chan) -> kern
     from_result(|| ret.map(|()| 0))
 }
 
+/// `device_*` callback (C core).
+///
+/// # Safety
+///
+/// `chan` must be the `vc.chan` of a live `Chan<C>` (the C core only
+/// calls this for channels of a registered device); other pointers must
+/// be valid as the `struct dma_device` callback contract states.
 unsafe extern "C" fn synchronize<C: Channel>(chan: *mut ffi::dma_chan) {
     // SAFETY: See the comment above the callbacks.
     let c = unsafe { Chan::<C>::from_raw(chan) };
@@ -916,6 +988,13 @@ unsafe extern "C" fn synchronize<C: Channel>(chan: *mut ffi::dma_chan) {
     unsafe { ffi::oxdma_vchan_synchronize(c.vc()) };
 }
 
+/// `device_*` callback (C core).
+///
+/// # Safety
+///
+/// `chan` must be the `vc.chan` of a live `Chan<C>` (the C core only
+/// calls this for channels of a registered device); other pointers must
+/// be valid as the `struct dma_device` callback contract states.
 unsafe extern "C" fn tx_status<C: Channel>(
     chan: *mut ffi::dma_chan,
     cookie: ffi::dma_cookie_t,
@@ -949,6 +1028,13 @@ unsafe extern "C" fn tx_status<C: Channel>(
     }
 }
 
+/// `device_*` callback (C core).
+///
+/// # Safety
+///
+/// `chan` must be the `vc.chan` of a live `Chan<C>` (the C core only
+/// calls this for channels of a registered device); other pointers must
+/// be valid as the `struct dma_device` callback contract states.
 unsafe extern "C" fn issue_pending<C: Channel>(chan: *mut ffi::dma_chan) {
     // SAFETY: See the comment above the callbacks.
     let c = unsafe { Chan::<C>::from_raw(chan) };
@@ -959,18 +1045,35 @@ unsafe extern "C" fn issue_pending<C: Channel>(chan: *mut ffi::dma_chan) {
     }
 }
 
+/// virt-dma `desc_free` callback.
+///
+/// # Safety
+///
+/// `vd` must be a descriptor of a `Chan<C>`, freed once, by virt-dma.
 unsafe extern "C" fn desc_free<C: Channel>(vd: *mut ffi::virt_dma_desc) {
     // SAFETY: virt-dma frees each descriptor once, and every descriptor of
     // this channel is a leaked `KBox<DescBox<C>>` (invariant of `DescBox`).
     drop(unsafe { KBox::from_raw(vd.cast::<DescBox<C>>()) });
 }
 
+/// `device_*` callback (C core).
+///
+/// # Safety
+///
+/// `dma` must be the `dma_device` of a `DeviceInner<C>`; the core calls
+/// this once, after the last reference is gone.
 unsafe extern "C" fn release<C: Channel>(dma: *mut ffi::dma_device) {
     // SAFETY: `dma` is the first field of a leaked `KBox<DeviceInner<C>>`
     // (invariant of `DeviceInner`); the core calls this once, last.
     drop(unsafe { KBox::from_raw(dma.cast::<DeviceInner<C>>()) });
 }
 
+/// of_dma translation callback.
+///
+/// # Safety
+///
+/// `spec` and `ofdma` must be valid; `ofdma` must be registered by
+/// `Registration::new` for a `DeviceInner<C>`.
 unsafe extern "C" fn of_xlate<C: Channel>(
     spec: *mut bindings::of_phandle_args,
     ofdma: *mut ffi::of_dma,
@@ -981,7 +1084,10 @@ unsafe extern "C" fn of_xlate<C: Channel>(
     let (args, inner) = unsafe {
         let spec = &*spec;
         let count = (spec.args_count as usize).min(spec.args.len());
-        (&spec.args[..count], &*(*ofdma).of_dma_data.cast::<DeviceInner<C>>())
+        (
+            &spec.args[..count],
+            &*(*ofdma).of_dma_data.cast::<DeviceInner<C>>(),
+        )
     };
     let raw = match C::xlate(args) {
         Ok(Xlate::Index(i)) => match inner.channels.get(i) {

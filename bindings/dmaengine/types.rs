@@ -129,9 +129,10 @@ pub(crate) struct PrepFlags(pub(crate) kernel::ffi::c_ulong);
 impl PrepFlags {
     /// `DMA_PREP_INTERRUPT`: call the completion callback (per period for
     /// cyclic transfers).
-    pub(crate) const INTERRUPT: Self = Self(ffi::dma_ctrl_flags_DMA_PREP_INTERRUPT as _);
+    pub(crate) const INTERRUPT: Self =
+        Self(ffi::dma_ctrl_flags_DMA_PREP_INTERRUPT as kernel::ffi::c_ulong);
     /// `DMA_CTRL_ACK`: the client does not reuse the descriptor.
-    pub(crate) const ACK: Self = Self(ffi::dma_ctrl_flags_DMA_CTRL_ACK as _);
+    pub(crate) const ACK: Self = Self(ffi::dma_ctrl_flags_DMA_CTRL_ACK as kernel::ffi::c_ulong);
 
     /// Whether all of `other`'s flags are set.
     pub(crate) fn contains(self, other: Self) -> bool {

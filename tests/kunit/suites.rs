@@ -4,6 +4,8 @@
 
 use kernel::prelude::*;
 
+// Shared source: each module compiles all of it and uses a part.
+#[allow(dead_code, unused_imports)]
 #[path = "../../bindings/mod.rs"]
 mod bindings;
 #[path = "../../drivers/dma/bcm2835/cb.rs"]
