@@ -636,7 +636,11 @@ impl<C: Channel> Registration<C> {
                     vc <- Opaque::ffi_init(move |vc: *mut ffi::virt_dma_chan| {
                         // SAFETY: `vc` is valid for writes; `dma` is a valid
                         // `dma_device` whose channel list is initialised.
+                        // `vchan_init()` leaves fields it does not set (such
+                        // as `cyclic`) as they are: C drivers pass zeroed
+                        // memory, and so does this.
                         unsafe {
+                            ptr::write_bytes(vc, 0, 1);
                             ffi::vchan_init(vc, dma);
                             (*vc).desc_free = Some(desc_free::<C>);
                         }
