@@ -9,5 +9,7 @@
 //! `bindings/shims.c` through a one-line C file of its own.
 
 mod device;
+pub(crate) mod dma_mapping;
 pub(crate) mod dmaengine;
 mod ffi;
+pub(crate) mod of_device;

@@ -184,6 +184,58 @@ void oxdma_dma_set_max_seg_size(struct device *dev, unsigned int size)
 	dma_set_max_seg_size(dev, size);
 }
 
+dma_addr_t oxdma_dma_map_single(struct device *dev, void *ptr, size_t size,
+				int dir)
+{
+	return dma_map_single(dev, ptr, size, dir);
+}
+
+int oxdma_dma_mapping_error(struct device *dev, dma_addr_t addr)
+{
+	return dma_mapping_error(dev, addr);
+}
+
+void oxdma_dma_unmap_single(struct device *dev, dma_addr_t addr, size_t size,
+			    int dir)
+{
+	dma_unmap_single(dev, addr, size, dir);
+}
+
+void oxdma_dma_sync_single_for_cpu(struct device *dev, dma_addr_t addr,
+				   size_t size, int dir)
+{
+	dma_sync_single_for_cpu(dev, addr, size, dir);
+}
+
+void oxdma_dma_sync_single_for_device(struct device *dev, dma_addr_t addr,
+				      size_t size, int dir)
+{
+	dma_sync_single_for_device(dev, addr, size, dir);
+}
+
+void oxdma_sg_set_buf(struct scatterlist *sg, const void *buf,
+		      unsigned int buflen)
+{
+	sg_set_buf(sg, buf, buflen);
+}
+
+void oxdma_dma_sync_sgtable_for_cpu(struct device *dev, struct sg_table *sgt,
+				    int dir)
+{
+	dma_sync_sgtable_for_cpu(dev, sgt, dir);
+}
+
+void oxdma_dma_sync_sgtable_for_device(struct device *dev,
+				       struct sg_table *sgt, int dir)
+{
+	dma_sync_sgtable_for_device(dev, sgt, dir);
+}
+
+void oxdma_of_node_put(struct device_node *np)
+{
+	of_node_put(np);
+}
+
 void *oxdma_dma_to_virt(struct device *dev, dma_addr_t addr)
 {
 	return phys_to_virt(dma_to_phys(dev, addr));

@@ -8,6 +8,7 @@
 #define OXDMA_SHIMS_H
 
 #include <linux/dmaengine.h>
+#include <linux/of.h>
 #include "virt-dma.h"
 
 const char *oxdma_dmaengine_get_direction_text(enum dma_transfer_direction dir);
@@ -72,6 +73,27 @@ struct device *oxdma_dmaengine_get_dma_device(struct dma_chan *chan);
 
 /* include/linux/dma-mapping.h */
 void oxdma_dma_set_max_seg_size(struct device *dev, unsigned int size);
+dma_addr_t oxdma_dma_map_single(struct device *dev, void *ptr, size_t size,
+				int dir);
+int oxdma_dma_mapping_error(struct device *dev, dma_addr_t addr);
+void oxdma_dma_unmap_single(struct device *dev, dma_addr_t addr, size_t size,
+			    int dir);
+void oxdma_dma_sync_single_for_cpu(struct device *dev, dma_addr_t addr,
+				   size_t size, int dir);
+void oxdma_dma_sync_single_for_device(struct device *dev, dma_addr_t addr,
+				      size_t size,
+				      int dir);
+
+/* include/linux/scatterlist.h */
+void oxdma_sg_set_buf(struct scatterlist *sg, const void *buf,
+		      unsigned int buflen);
+void oxdma_dma_sync_sgtable_for_cpu(struct device *dev, struct sg_table *sgt,
+				    int dir);
+void oxdma_dma_sync_sgtable_for_device(struct device *dev,
+				       struct sg_table *sgt, int dir);
+
+/* include/linux/of.h */
+void oxdma_of_node_put(struct device_node *np);
 
 /* dma-direct: a bus address of a dma-coherent device, in the linear map */
 void *oxdma_dma_to_virt(struct device *dev, dma_addr_t addr);

@@ -10,7 +10,9 @@ from guest import LOGS, run_scenario
 from kernel_tree import kunit_py
 
 # The KUnit suites tests/kunit/ must run; a suite that vanished fails.
-OXDMA_SUITES = {"oxdma_bcm2835_cb", "oxdma_dmaengine_direction"}
+OXDMA_SUITES = {"oxdma_bcm2835_cb", "oxdma_dmaengine_direction", "oxdma_softdma_consumer"}
+
+LIVE_DESCS = re.compile(r" chan\d+ +\| \S+ +\| request line \d+ \| descriptors live (\d+)")
 
 
 def count_cases(group: dict) -> int:
@@ -26,7 +28,7 @@ def test_modules_load_and_unload():
 
 def test_kunit_suites():
     run = run_scenario("kunit")
-    run.check(expect_steps=["insmod-oxdma_kunit"])
+    run.check(expect_steps=["insmod-oxdma_softdma", "insmod-oxdma_kunit", "rmmod-oxdma_softdma"])
     ktap = LOGS / "kunit.ktap.log"
     ktap.write_text(run.scenario_log())
     json_path = LOGS / "kunit.json"
@@ -42,6 +44,10 @@ def test_kunit_suites():
     suites = {g["name"] for g in result.get("sub_groups", [])}
     assert OXDMA_SUITES <= suites, f"suites missing from KTAP: {OXDMA_SUITES - suites}"
     assert count_cases(result) > 0
+    # Allocation counter: no descriptor outlives the suites.
+    live = [int(n) for n in LIVE_DESCS.findall(run.scenario_log())]
+    assert len(live) == 4, f"dmaengine summary lists {len(live)} soft channels, want 4"
+    assert live == [0, 0, 0, 0], f"descriptors still allocated per channel: {live}"
 
 
 DMATEST_SUMMARY = re.compile(

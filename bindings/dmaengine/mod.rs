@@ -5,6 +5,7 @@
 //! C header: `include/linux/dmaengine.h`; documentation:
 //! `Documentation/driver-api/dmaengine/`.
 
+pub(crate) mod consumer;
 pub(crate) mod cpu_copy;
 mod direction;
 pub(crate) mod provider;

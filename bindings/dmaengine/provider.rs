@@ -30,12 +30,14 @@ use core::{
     mem::ManuallyDrop,
     ops::Deref,
     ptr::{self, NonNull},
-    sync::atomic::{AtomicBool, AtomicU32, Ordering},
+    sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering},
 };
 use kernel::{
     bindings, device,
     error::{from_result, to_result},
     prelude::*,
+    seq_file::SeqFile,
+    seq_print,
     sync::{aref::ARef, Arc},
     types::Opaque,
 };
@@ -222,6 +224,8 @@ pub(crate) struct Chan<C: Channel> {
     state: UnsafeCell<C::State>,
     request_line: AtomicU32,
     paused: AtomicBool,
+    /// Descriptors allocated and not yet freed, for the debugfs summary.
+    live_descs: AtomicUsize,
     index: usize,
     dev: ARef<device::Device>,
     data: C,
@@ -308,6 +312,7 @@ impl<C: Channel> Chan<C> {
             GFP_NOWAIT,
         )?;
         let raw = KBox::into_raw(boxed);
+        self.live_descs.fetch_add(1, Ordering::Relaxed);
         // SAFETY: `raw` is a valid, zeroed `virt_dma_desc` that virt-dma owns
         // from now on; it is freed by `desc_free::<C>` (see `DescBox`).
         Ok(unsafe { ffi::oxdma_vchan_tx_prep(self.vc(), (*raw).vd.get(), flags.0) })
@@ -648,6 +653,7 @@ impl<C: Channel> Registration<C> {
                     state: UnsafeCell::new(state),
                     request_line: AtomicU32::new(0),
                     paused: AtomicBool::new(false),
+                    live_descs: AtomicUsize::new(0),
                     index,
                     dev: dev.into(),
                     data,
@@ -736,6 +742,7 @@ impl<C: Channel> Registration<C> {
             d.device_tx_status = Some(tx_status::<C>);
             d.device_issue_pending = Some(issue_pending::<C>);
             d.device_release = Some(release::<C>);
+            d.dbg_summary_show = Some(dbg_summary_show::<C>);
             ffi::oxdma_dma_set_max_seg_size(raw(dev), info.max_segment_size);
         }
     }
@@ -1056,8 +1063,42 @@ unsafe extern "C" fn issue_pending<C: Channel>(chan: *mut ffi::dma_chan) {
 /// `vd` must be a descriptor of a `Chan<C>`, freed once, by virt-dma.
 unsafe extern "C" fn desc_free<C: Channel>(vd: *mut ffi::virt_dma_desc) {
     // SAFETY: virt-dma frees each descriptor once, and every descriptor of
-    // this channel is a leaked `KBox<DescBox<C>>` (invariant of `DescBox`).
-    drop(unsafe { KBox::from_raw(vd.cast::<DescBox<C>>()) });
+    // this channel is a leaked `KBox<DescBox<C>>` (invariant of `DescBox`)
+    // whose `tx.chan` is its channel.
+    let chan = unsafe {
+        let chan = (*vd).tx.chan;
+        drop(KBox::from_raw(vd.cast::<DescBox<C>>()));
+        Chan::<C>::from_raw(chan)
+    };
+    chan.live_descs.fetch_sub(1, Ordering::Relaxed);
+}
+
+/// `dbg_summary_show` callback: one line per channel in
+/// `/sys/kernel/debug/dmaengine/summary`.
+///
+/// # Safety
+///
+/// `s` must be a valid seq_file and `dma` the `dma_device` of a
+/// `DeviceInner<C>`, as the dmaengine core passes them.
+unsafe extern "C" fn dbg_summary_show<C: Channel>(
+    s: *mut bindings::seq_file,
+    dma: *mut ffi::dma_device,
+) {
+    // SAFETY: Per the function's safety requirements; the core holds its
+    // device list lock, so the device is not released meanwhile.
+    let (m, inner) = unsafe { (SeqFile::from_raw(s), &*dma.cast::<DeviceInner<C>>()) };
+    for chan in inner.channels.iter() {
+        // SAFETY: `raw_chan()` is valid while the device is.
+        let clients = unsafe { (*chan.raw_chan()).client_count };
+        seq_print!(
+            m,
+            " chan{:<2} | {} | request line {} | descriptors live {}\n",
+            chan.index,
+            if clients > 0 { "in-use" } else { "free  " },
+            chan.request_line(),
+            chan.live_descs.load(Ordering::Relaxed)
+        );
+    }
 }
 
 /// `device_*` callback (C core).

@@ -237,7 +237,7 @@ fn move_bytes(dev: &device::Device, active: &Active<SoftChan>, offset: usize, n:
                 let seg_end = seg_start + seg.len as usize;
                 if start < seg_end && start < end {
                     let chunk = end.min(seg_end) - start;
-                    let (dst, src) = side(*dir, *fifo, seg.addr + (seg_start as DmaAddr));
+                    let (dst, src) = side(*dir, *fifo, seg.addr);
                     cpu_copy::copy(dev, active, dst, src, start - seg_start, chunk);
                     start += chunk;
                 }

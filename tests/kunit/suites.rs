@@ -10,6 +10,7 @@ use kernel::prelude::*;
 mod bindings;
 #[path = "../../drivers/dma/bcm2835/cb.rs"]
 mod cb;
+mod softdma_consumer;
 
 #[kunit_tests(oxdma_dmaengine_direction)]
 mod dmaengine_direction {
