@@ -91,11 +91,13 @@ impl<H: Callback> DmaChannel<H> {
 
     /// The device to map transfer buffers for: the provider's
     /// (`dmaengine_get_dma_device()`).
+    ///
+    /// This relies on the dmaengine rule that a provider stays bound while
+    /// clients hold its channels: the C core only warns when it is unbound
+    /// under them (`dma_async_device_unregister()`), a gap the C API shares.
     pub(crate) fn dma_device(&self) -> &device::Device<device::Bound> {
-        // SAFETY: The channel is held, so its provider's device is registered
-        // and bound: unbinding a provider unregisters its `dma_device`, which
-        // the dmaengine core does not allow while clients hold channels
-        // (`dma_async_device_unregister()`).
+        // SAFETY: The channel is held, so its provider is registered, and
+        // bound per the rule above.
         unsafe {
             let dev = ffi::oxdma_dmaengine_get_dma_device(self.chan.as_ptr());
             device::Device::<device::Normal>::from_raw(dev).as_bound()

@@ -52,11 +52,9 @@ pub(crate) fn copy<C: Channel>(
         unsafe { ffi::oxdma_dma_to_virt(dev, base).cast::<u8>().add(off) }
     };
     for i in 0..len {
-        // SAFETY: Both addresses lie within memory the consumer mapped for
-        // this transfer (`offset + i` is below the transfer's length on an
-        // incrementing side, below the FIFO width on a fixed one); volatile
-        // because the consumer may look at it concurrently through its own
-        // mapping.
+        // Volatile: the consumer may look at the memory concurrently.
+        // SAFETY: Both addresses lie in memory the consumer mapped for this
+        // transfer (`offset + i` is below its length, or the FIFO width).
         unsafe { addr(dst, i).write_volatile(addr(src, i).read_volatile()) };
     }
 }

@@ -639,11 +639,11 @@ impl<C: Channel> Registration<C> {
             let chan = Arc::pin_init(
                 pin_init!(Chan::<C> {
                     vc <- Opaque::ffi_init(move |vc: *mut ffi::virt_dma_chan| {
-                        // SAFETY: `vc` is valid for writes; `dma` is a valid
-                        // `dma_device` whose channel list is initialised.
                         // `vchan_init()` leaves fields it does not set (such
                         // as `cyclic`) as they are: C drivers pass zeroed
                         // memory, and so does this.
+                        // SAFETY: `vc` is valid for writes; `dma` is a valid
+                        // `dma_device` whose channel list is initialised.
                         unsafe {
                             ptr::write_bytes(vc, 0, 1);
                             ffi::vchan_init(vc, dma);
