@@ -13,6 +13,11 @@ def _env(var: str) -> Path:
     return Path(out.stdout.strip())
 
 
+def cache() -> Path:
+    """The cache outside the clone ($OXDMA_CACHE)."""
+    return _env("OXDMA_CACHE")
+
+
 def ksrc() -> Path:
     """The kernel source tree the modules are built against."""
     return _env("KSRC")
