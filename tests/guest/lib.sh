@@ -1,16 +1,40 @@
 # Helpers for guest scenarios; sourced by init.
 #
-# Every check prints one marker line the host parses:
-#   oxdma: result <scenario>/<step> ok|fail [detail]
+# Everything the host parses goes through the kernel log (/dev/kmsg), so it
+# never interleaves mid-line with kernel messages on the shared console
+# (the kernel runs with printk.devkmsg=on: no rate limit).
+#
+# Markers: "oxdma: scenario NAME begin|end", and per check
+#          "oxdma: result <scenario>/<step> ok|fail [detail]".
 
-# step NAME CMD [ARGS...]: run CMD, print its output, then the marker.
+# say TEXT: one "oxdma: TEXT" line in the kernel log.
+say() {
+	echo "oxdma: $*" > /dev/kmsg
+}
+
+# Copies file $1 to the kernel log, each line as "oxdma: | LINE".
+log_file() {
+	while IFS= read -r line; do
+		echo "oxdma: | $line" > /dev/kmsg
+	done < "$1"
+}
+
+# show CMD [ARGS...]: run CMD and copy its output to the kernel log.
+show() {
+	"$@" > /tmp/.out 2>&1
+	log_file /tmp/.out
+}
+
+# step NAME CMD [ARGS...]: run CMD (output logged), then its result marker.
 step() {
 	_name=$1
 	shift
-	if "$@"; then
-		echo "oxdma: result $scenario/$_name ok"
+	"$@" > /tmp/.out 2>&1
+	_rc=$?
+	log_file /tmp/.out
+	if [ "$_rc" -eq 0 ]; then
+		say "result $scenario/$_name ok"
 	else
-		echo "oxdma: result $scenario/$_name fail (exit $?)"
+		say "result $scenario/$_name fail (exit $_rc)"
 	fi
 }
-

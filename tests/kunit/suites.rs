@@ -55,7 +55,17 @@ mod dmaengine_direction {
 
 #[kunit_tests(oxdma_bcm2835_cb)]
 mod bcm2835_cb {
-    use super::cb::{split_lengths, ti, transfer_info, ChannelKind, ControlBlock, Direction};
+    use super::cb::{
+        cyclic_chain, link, memcpy_chain, residue, slave_chain, split_lengths, ti, transfer_info,
+        ChannelKind, ControlBlock, Direction, Slave,
+    };
+    use kernel::prelude::*;
+
+    const LITE: u32 = ChannelKind::Lite.max_cb_len();
+
+    fn slave(dir: Direction, dreq: u32, fifo: u64) -> Slave {
+        Slave { dir, dreq, fifo }
+    }
 
     #[test]
     fn control_block_is_32_bytes_and_aligned() {
@@ -115,6 +125,120 @@ mod bcm2835_cb {
     #[test]
     fn split_of_zero_is_empty() {
         assert_eq!(split_lengths(0, ChannelKind::Full.max_cb_len()).count(), 0);
+    }
+
+    #[test]
+    fn memcpy_chain_splits_advances_and_interrupts_last() -> Result {
+        let cbs = memcpy_chain(0x2000_0000, 0x1000_0000, 2 * 65532 + 8, LITE)?;
+        assert_eq!(cbs.len(), 3);
+        assert_eq!(
+            (cbs[1].source_ad, cbs[1].dest_ad, cbs[1].txfr_len),
+            (0x1000_0000 + 65532, 0x2000_0000 + 65532, 65532)
+        );
+        assert_eq!(cbs[2].txfr_len, 8);
+        assert_eq!(cbs[0].ti & ti::INTEN, 0);
+        assert_eq!(cbs[1].ti & ti::INTEN, 0);
+        assert_eq!(cbs[2].ti, transfer_info(Direction::MemToMem, 0) | ti::INTEN);
+        Ok(())
+    }
+
+    #[test]
+    fn chain_beyond_32_bit_bus_addresses_is_einval() {
+        assert!(memcpy_chain(1 << 32, 0, 4, LITE).err() == Some(EINVAL));
+    }
+
+    #[test]
+    fn slave_chain_fixes_the_fifo_side_per_direction() -> Result {
+        let segs = [(0x1000u64, 4096usize), (0x8000, 100_000)];
+        let tx = slave_chain(
+            slave(Direction::MemToDev, 12, 0x7e20_1000),
+            segs.iter().copied(),
+            LITE,
+        )?;
+        // 4096, then 100_000 split into 65532 + 34468.
+        assert_eq!(tx.len(), 3);
+        assert!(tx.iter().all(|cb| cb.dest_ad == 0x7e20_1000));
+        assert_eq!(
+            [tx[0].source_ad, tx[1].source_ad, tx[2].source_ad],
+            [0x1000, 0x8000, 0x8000 + 65532]
+        );
+        assert_eq!(tx[2].txfr_len, 34468);
+        let rx = slave_chain(
+            slave(Direction::DevToMem, 13, 0x7e20_2040),
+            segs.iter().copied(),
+            LITE,
+        )?;
+        assert!(rx.iter().all(|cb| cb.source_ad == 0x7e20_2040));
+        assert_eq!(rx[0].ti >> 16 & 0x1f, 13);
+        assert!(slave_chain(slave(Direction::MemToMem, 0, 0), segs.iter().copied(), LITE).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn link_chains_and_cyclic_loops_back() -> Result {
+        let addrs = [0x100u64, 0x140, 0x180];
+        let mut cbs = [ControlBlock::default(); 3];
+        link(&mut cbs, &addrs, false)?;
+        assert_eq!(
+            [cbs[0].nextconbk, cbs[1].nextconbk, cbs[2].nextconbk],
+            [0x140, 0x180, 0]
+        );
+        link(&mut cbs, &addrs, true)?;
+        assert_eq!(cbs[2].nextconbk, 0x100);
+        assert!(link(&mut cbs, &addrs[..2], false).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn cyclic_chain_interrupts_at_each_period_end() -> Result {
+        // 2 periods of 100_000 bytes on a lite channel: 65532 + 34468 each.
+        let cbs = cyclic_chain(
+            slave(Direction::MemToDev, 12, 0x7e20_1000),
+            (0x10_0000, 200_000),
+            100_000,
+            true,
+            LITE,
+        )?;
+        assert_eq!(cbs.len(), 4);
+        let ints = cbs.iter().map(|cb| cb.ti & ti::INTEN != 0);
+        assert!(ints.eq([false, true, false, true]));
+        assert_eq!(cbs[2].source_ad, 0x10_0000 + 100_000);
+        // Without DMA_PREP_INTERRUPT no CB interrupts.
+        let quiet = cyclic_chain(
+            slave(Direction::MemToDev, 12, 0),
+            (0x10_0000, 8192),
+            4096,
+            false,
+            LITE,
+        )?;
+        assert!(quiet.iter().all(|cb| cb.ti & ti::INTEN == 0));
+        assert!(cyclic_chain(
+            slave(Direction::DevToMem, 12, 0),
+            (0, 8192),
+            3000,
+            true,
+            LITE
+        )
+        .is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn residue_from_register_positions() -> Result {
+        let segs = [(0x1000u64, 4096usize), (0x8000, 4096)];
+        let cbs = slave_chain(
+            slave(Direction::DevToMem, 13, 0x7e20_2040),
+            segs.into_iter(),
+            LITE,
+        )?;
+        // DEV_TO_MEM follows DEST_AD.
+        assert_eq!(residue(&cbs, Direction::DevToMem, 0x1000), 8192);
+        assert_eq!(residue(&cbs, Direction::DevToMem, 0x1000 + 96), 8096);
+        assert_eq!(residue(&cbs, Direction::DevToMem, 0x8000 + 4000), 96);
+        assert_eq!(residue(&cbs, Direction::DevToMem, 0x8000 + 4096), 0);
+        // Not started: everything is left.
+        assert_eq!(residue(&cbs, Direction::DevToMem, 0), 8192);
+        Ok(())
     }
 }
 

@@ -7,8 +7,12 @@
 //! `TI` register bits) and `drivers/dma/bcm2835-dma.c`
 //! (`bcm2835_dma_create_cb_chain()`, the `BCM2835_DMA_*` bit definitions).
 
+use kernel::prelude::*;
+
 /// Bits of the `TI` (transfer information) word of a control block.
 pub(crate) mod ti {
+    /// Raise the channel interrupt when this CB completes.
+    pub(crate) const INTEN: u32 = 1 << 0;
     /// Wait for the AXI write response before the next write.
     pub(crate) const WAIT_RESP: u32 = 1 << 3;
     /// Increment the destination address after each write.
@@ -86,8 +90,8 @@ impl ChannelKind {
 /// The `TI` word for every CB of a transfer in `dir`, paced by peripheral
 /// request line `dreq` (0 means unpaced, as for memcpy).
 ///
-/// `WAIT_RESP` is always set, as in the C driver; the interrupt-enable bit
-/// is the chain builder's business, per CB, not this word's.
+/// `WAIT_RESP` is always set, as in the C driver; `INTEN` is set per CB by
+/// the chain builders below.
 pub(crate) fn transfer_info(dir: Direction, dreq: u32) -> u32 {
     let dir_bits = match dir {
         Direction::MemToMem => ti::SRC_INC | ti::DEST_INC,
@@ -112,5 +116,185 @@ pub(crate) fn split_lengths(len: usize, max: u32) -> impl Iterator<Item = u32> {
     let max = max as usize;
     let full = len / max;
     let rest = len % max;
-    core::iter::repeat_n(max as u32, full).chain((rest != 0).then_some(rest as u32))
+    Iterator::chain(
+        core::iter::repeat_n(max as u32, full),
+        (rest != 0).then_some(rest as u32),
+    )
+}
+
+/// A bus address as the DMA engine sees it: 32 bits (the device's DMA mask).
+fn bus(addr: u64) -> Result<u32> {
+    u32::try_from(addr).map_err(|_| EINVAL)
+}
+
+fn cb(ti: u32, source_ad: u32, dest_ad: u32, txfr_len: u32) -> ControlBlock {
+    ControlBlock {
+        ti,
+        source_ad,
+        dest_ad,
+        txfr_len,
+        ..ControlBlock::default()
+    }
+}
+
+/// The CBs of a memcpy of `len` bytes from `src` to `dst`, split at `max`
+/// bytes per CB; the last one interrupts (`bcm2835_dma_prep_dma_memcpy()`).
+///
+/// # Errors
+///
+/// `EINVAL` for a zero length or addresses beyond 32 bits; `ENOMEM`.
+pub(crate) fn memcpy_chain(dst: u64, src: u64, len: usize, max: u32) -> Result<KVec<ControlBlock>> {
+    let (dst, src) = (bus(dst)?, bus(src)?);
+    let ti = transfer_info(Direction::MemToMem, 0);
+    let mut cbs = KVec::new();
+    let mut off = 0u32;
+    for l in split_lengths(len, max) {
+        cbs.push(
+            cb(ti, src.wrapping_add(off), dst.wrapping_add(off), l),
+            GFP_NOWAIT,
+        )?;
+        off = off.wrapping_add(l);
+    }
+    finish(cbs)
+}
+
+/// The peripheral side of a slave transfer.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Slave {
+    /// `MemToDev` or `DevToMem`.
+    pub(crate) dir: Direction,
+    /// The peripheral's DREQ line (`PERMAP`).
+    pub(crate) dreq: u32,
+    /// Bus address of the peripheral's FIFO register.
+    pub(crate) fifo: u64,
+}
+
+/// The CBs of a slave transfer between `slave` and memory `segments` (bus
+/// address, length in bytes), split at `max`; the last one interrupts
+/// (`bcm2835_dma_prep_slave_sg()`).
+///
+/// # Errors
+///
+/// `EINVAL` for no bytes, `MemToMem`, or addresses beyond 32 bits; `ENOMEM`.
+pub(crate) fn slave_chain(
+    slave: Slave,
+    segments: impl Iterator<Item = (u64, usize)>,
+    max: u32,
+) -> Result<KVec<ControlBlock>> {
+    let Slave { dir, dreq, fifo } = slave;
+    let fifo = bus(fifo)?;
+    let ti = transfer_info(dir, dreq);
+    let mut cbs = KVec::new();
+    for (addr, len) in segments {
+        let addr = bus(addr)?;
+        let mut off = 0u32;
+        for l in split_lengths(len, max) {
+            cbs.push(
+                slave_cb(dir, ti, fifo, addr.wrapping_add(off), l)?,
+                GFP_NOWAIT,
+            )?;
+            off = off.wrapping_add(l);
+        }
+    }
+    finish(cbs)
+}
+
+fn slave_cb(dir: Direction, ti: u32, fifo: u32, mem: u32, len: u32) -> Result<ControlBlock> {
+    match dir {
+        Direction::MemToDev => Ok(cb(ti, mem, fifo, len)),
+        Direction::DevToMem => Ok(cb(ti, fifo, mem, len)),
+        Direction::MemToMem => Err(EINVAL),
+    }
+}
+
+/// Sets `INTEN` on the last CB of a one-shot chain.
+fn finish(mut cbs: KVec<ControlBlock>) -> Result<KVec<ControlBlock>> {
+    let last = cbs.last_mut().ok_or(EINVAL)?;
+    last.ti |= ti::INTEN;
+    Ok(cbs)
+}
+
+/// The CBs of a cyclic transfer between `slave` and `buf_len` bytes at `buf`
+/// in periods of `period` bytes: each period is split at `max`, and with
+/// `interrupt` the CB that ends each period interrupts
+/// (`bcm2835_dma_prep_dma_cyclic()`). [`link`] with `cyclic` closes the loop.
+///
+/// # Errors
+///
+/// `EINVAL` unless `buf_len` is a non-zero multiple of a non-zero `period`,
+/// for `MemToMem`, or for addresses beyond 32 bits; `ENOMEM`.
+pub(crate) fn cyclic_chain(
+    slave: Slave,
+    (buf, buf_len): (u64, usize),
+    period: usize,
+    interrupt: bool,
+    max: u32,
+) -> Result<KVec<ControlBlock>> {
+    if period == 0 || buf_len == 0 || buf_len % period != 0 {
+        return Err(EINVAL);
+    }
+    let Slave { dir, dreq, fifo } = slave;
+    let (fifo, buf) = (bus(fifo)?, bus(buf)?);
+    let ti = transfer_info(dir, dreq);
+    let mut cbs = KVec::new();
+    let mut off = 0u32;
+    for _ in 0..buf_len / period {
+        for l in split_lengths(period, max) {
+            cbs.push(
+                slave_cb(dir, ti, fifo, buf.wrapping_add(off), l)?,
+                GFP_NOWAIT,
+            )?;
+            off = off.wrapping_add(l);
+        }
+        if interrupt {
+            if let Some(end) = cbs.last_mut() {
+                end.ti |= ti::INTEN;
+            }
+        }
+    }
+    Ok(cbs)
+}
+
+/// Chains `cbs` through `NEXTCONBK`: CB `i` points at `addrs[i + 1]` (the
+/// bus addresses the CBs are stored at); the last points at the first when
+/// `cyclic`, else 0 (stop).
+///
+/// # Errors
+///
+/// `EINVAL` if `addrs` does not hold one 32-bit address per CB.
+pub(crate) fn link(cbs: &mut [ControlBlock], addrs: &[u64], cyclic: bool) -> Result {
+    if addrs.len() != cbs.len() || cbs.is_empty() {
+        return Err(EINVAL);
+    }
+    for (i, cb) in cbs.iter_mut().enumerate() {
+        cb.nextconbk = match addrs.get(i + 1) {
+            Some(&next) => bus(next)?,
+            None if cyclic => bus(addrs[0])?,
+            None => 0,
+        };
+    }
+    Ok(())
+}
+
+/// Bytes left of a chain whose engine reads at (`MemToDev`, `MemToMem`:
+/// `SOURCE_AD`) or writes at (`DevToMem`: `DEST_AD`) bus address `pos`: the
+/// rest of the CB that holds `pos` (its end included) plus every later CB;
+/// all of them if `pos` lies in none (not started).
+///
+/// Mirrors `bcm2835_dma_desc_size_pos()`.
+pub(crate) fn residue(cbs: &[ControlBlock], dir: Direction, pos: u32) -> u32 {
+    let mem = |cb: &ControlBlock| match dir {
+        Direction::DevToMem => cb.dest_ad,
+        _ => cb.source_ad,
+    };
+    let mut left = 0u32;
+    for (i, cb) in cbs.iter().enumerate().rev() {
+        let start = mem(cb);
+        let end = start.wrapping_add(cb.txfr_len);
+        if start <= pos && pos <= end {
+            return left + (end - pos);
+        }
+        left += cbs[i].txfr_len;
+    }
+    left
 }

@@ -1,8 +1,7 @@
 # The kernel's dmatest, with data verification, on every channel of the
-# software DMA engine.
+# software DMA engine. dmatest prints its summaries to the kernel log.
 step insmod-oxdma_softdma insmod /lib/modules/oxdma/oxdma_softdma.ko
-echo "== dmaengine channels"
-ls /sys/class/dma
+show ls /sys/class/dma
 step insmod-dmatest insmod /lib/modules/intree/dmatest.ko
 p=/sys/module/dmatest/parameters
 echo 2000 > $p/timeout
@@ -12,6 +11,5 @@ for ch in $(ls /sys/class/dma); do
 done
 echo 1 > $p/run
 cat $p/wait >/dev/null
-dmesg | grep "dmatest: .*summary"
 step rmmod-dmatest rmmod dmatest
 step rmmod-oxdma_softdma rmmod oxdma_softdma
