@@ -7,6 +7,7 @@
 #include <linux/dmaengine.h>
 #include <linux/of_dma.h>
 #include <linux/of_platform.h>
+#include <linux/dmapool.h>
 #include "virt-dma.h"		/* drivers/dma, private to dmaengine providers */
 
 #include "shims.h"

@@ -10,6 +10,8 @@
 
 mod device;
 pub(crate) mod dma_mapping;
+pub(crate) mod dma_pool;
 pub(crate) mod dmaengine;
 mod ffi;
 pub(crate) mod of_device;
+pub(crate) mod platform;

@@ -12,7 +12,8 @@ from kernel_tree import kunit_py
 # The KUnit suites tests/kunit/ must run; a suite that vanished fails.
 OXDMA_SUITES = {"oxdma_bcm2835_cb", "oxdma_dmaengine_direction", "oxdma_softdma_consumer"}
 
-LIVE_DESCS = re.compile(r" chan\d+ +\| \S+ +\| request line \d+ \| descriptors live (\d+)")
+SUMMARY_LINE = re.compile(
+    r" chan(\d+) +\| (\S+) +\| request line (\d+) \| descriptors live (\d+) \| completed (\d+)")
 
 
 def count_cases(group: dict) -> int:
@@ -47,13 +48,13 @@ def test_kunit_suites():
     assert OXDMA_SUITES <= suites, f"suites missing from KTAP: {OXDMA_SUITES - suites}"
     assert count_cases(result) > 0
     # Allocation counter: no descriptor outlives the suites.
-    live = [int(n) for n in LIVE_DESCS.findall(run.scenario_log())]
+    live = [int(m[3]) for m in SUMMARY_LINE.findall(run.scenario_log())]
     assert len(live) == 4, f"dmaengine summary lists {len(live)} soft channels, want 4"
     assert live == [0, 0, 0, 0], f"descriptors still allocated per channel: {live}"
 
 
 DMATEST_SUMMARY = re.compile(
-    r"dmatest: (\S+)-copy\d+: summary (\d+) tests, (\d+) failures (\S+) iops (\d+) KB/s")
+    r"dmatest: (\S+?)-copy\d*: summary (\d+) tests, (\d+) failures (\S+) iops (\d+) KB/s")
 
 
 def dmatest_summaries(log: str) -> dict:

@@ -226,6 +226,8 @@ pub(crate) struct Chan<C: Channel> {
     paused: AtomicBool,
     /// Descriptors allocated and not yet freed, for the debugfs summary.
     live_descs: AtomicUsize,
+    /// Descriptors completed, for the debugfs summary.
+    completed: AtomicUsize,
     index: usize,
     dev: ARef<device::Device>,
     data: C,
@@ -365,6 +367,7 @@ impl<'a, C: Channel> Guard<'a, C> {
     /// virt-dma completes its cookie, then calls the client's callback and
     /// frees it from its tasklet (`vchan_cookie_complete()`).
     pub(crate) fn complete(&mut self, active: Active<C>, result: TxResult, residue: u32) {
+        self.chan.completed.fetch_add(1, Ordering::Relaxed);
         let vd = active.into_vd();
         // SAFETY: The lock is held; `vd` is unlinked and owned by the caller
         // (type invariant of `Active`), and is handed to virt-dma here.
@@ -654,6 +657,7 @@ impl<C: Channel> Registration<C> {
                     request_line: AtomicU32::new(0),
                     paused: AtomicBool::new(false),
                     live_descs: AtomicUsize::new(0),
+                    completed: AtomicUsize::new(0),
                     index,
                     dev: dev.into(),
                     data,
@@ -1092,11 +1096,12 @@ unsafe extern "C" fn dbg_summary_show<C: Channel>(
         let clients = unsafe { (*chan.raw_chan()).client_count };
         seq_print!(
             m,
-            " chan{:<2} | {} | request line {} | descriptors live {}\n",
+            " chan{:<2} | {} | request line {} | descriptors live {} | completed {}\n",
             chan.index,
             if clients > 0 { "in-use" } else { "free  " },
             chan.request_line(),
-            chan.live_descs.load(Ordering::Relaxed)
+            chan.live_descs.load(Ordering::Relaxed),
+            chan.completed.load(Ordering::Relaxed)
         );
     }
 }

@@ -38,3 +38,14 @@ step() {
 		say "result $scenario/$_name fail (exit $_rc)"
 	fi
 }
+
+# wait_for PATH [TENTHS]: wait up to TENTHS tenths of a second (default 50)
+# for PATH to exist.
+wait_for() {
+	_n=${2:-50}
+	while [ ! -e "$1" ] && [ "$_n" -gt 0 ]; do
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	[ -e "$1" ]
+}

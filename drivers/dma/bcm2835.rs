@@ -1,0 +1,581 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! BCM2835 DMA controller: a dmaengine provider for the `brcm,bcm2835-dma`
+//! node of the board's own device tree, a drop-in for
+//! `drivers/dma/bcm2835-dma.c`.
+//!
+//! Each transfer is a chain of control blocks (CBs) in coherent memory
+//! (`bcm2835/cb.rs`), started by writing its first CB's bus address to
+//! `CONBLK_AD` and `ACTIVE` to `CS`; the channel interrupts after the CBs
+//! marked `INTEN`. The DT cell of a client's `dmas` specifier is the
+//! peripheral's DREQ line, programmed into `PERMAP`.
+//!
+//! Beyond the C driver: pause/resume (clearing `CS.ACTIVE`, datasheet
+//! 4.2.1.2), DMA errors from `DEBUG` reported as `DMA_TRANS_READ_FAILED`,
+//! residue for queued slave_sg descriptors, the of_dma controller freed on
+//! unbind, and a DT that lacks what probe needs refused with a message.
+//!
+//! Source: BCM2835 ARM Peripherals, chapter 4 (DMA Controller).
+
+use kernel::{
+    device::{self, Core},
+    devres::DevresLt,
+    io::{mem::IoMem, Io},
+    irq::{self, IrqReturn},
+    of, platform,
+    prelude::*,
+    str::CString,
+    sync::Arc,
+};
+
+// Shared source: each module compiles all of it and uses a part.
+#[allow(dead_code, unused_imports)]
+#[path = "../../bindings/mod.rs"]
+mod bindings;
+#[path = "bcm2835/cb.rs"]
+mod cb;
+#[path = "bcm2835/regs.rs"]
+mod regs;
+
+use bindings::{
+    dma_pool::{DmaPool, PoolBlock},
+    dmaengine::{
+        provider::{
+            Active, Capability, Chan, Channel, DeviceInfo, Guard, Registration, ResidueGranularity,
+            SgList, SlaveConfig, Xlate,
+        },
+        BusWidth, Cookie, DmaAddr, PrepFlags, TransferDirection, TxResult,
+    },
+    platform::{request_irq, set_dma_mask},
+};
+use cb::{ChannelKind, ControlBlock, Direction, Slave};
+use regs::{cs, debug};
+
+/// The controller's registers, shared by its channels; revoked on unbind.
+type Regs = DevresLt<IoMem<'static, { regs::WINDOW }>>;
+
+/// How long `terminate_all` polls for outstanding writes (loop iterations
+/// with the channel lock held, as the C driver's `bcm2835_dma_abort()`).
+const ABORT_POLLS: u32 = 10_000;
+
+/// A prepared transfer: its CBs as built (for residue) and as the engine
+/// reads them (pool blocks, chained).
+struct BcmDesc {
+    cbs: KVec<ControlBlock>,
+    blocks: KVec<PoolBlock<ControlBlock>>,
+    dir: Direction,
+    cyclic: bool,
+    len: usize,
+}
+
+impl BcmDesc {
+    fn first(&self) -> u32 {
+        // Bus addresses fit 32 bits: `cb::link()` checked them.
+        self.blocks.first().map_or(0, |b| b.dma_address() as u32)
+    }
+}
+
+/// One hardware channel.
+struct BcmChan {
+    regs: Arc<Regs>,
+    pool: Arc<DmaPool<ControlBlock>>,
+    /// Hardware channel number (0..=14).
+    hw: u32,
+    kind: ChannelKind,
+}
+
+/// Lock-protected channel state.
+#[derive(Default)]
+struct BcmState {
+    active: Option<Active<BcmChan>>,
+    /// FIFO address per direction from the slave config: MEM_TO_DEV, DEV_TO_MEM.
+    fifo: [Option<DmaAddr>; 2],
+}
+
+fn direction(dir: TransferDirection) -> Direction {
+    match dir {
+        TransferDirection::MemToMem => Direction::MemToMem,
+        TransferDirection::MemToDev => Direction::MemToDev,
+        TransferDirection::DevToMem => Direction::DevToMem,
+    }
+}
+
+impl BcmChan {
+    fn read(&self, reg: usize) -> u32 {
+        let Some(io) = self.regs.try_access() else {
+            return 0;
+        };
+        io.try_read32(regs::chan_base(self.hw) + reg).unwrap_or(0)
+    }
+
+    fn write(&self, value: u32, reg: usize) {
+        if let Some(io) = self.regs.try_access() {
+            let _ = io.try_write32(value, regs::chan_base(self.hw) + reg);
+        }
+    }
+
+    /// Stores `cbs` in pool blocks, chained, as a descriptor.
+    fn descriptor(
+        &self,
+        mut cbs: KVec<ControlBlock>,
+        dir: Direction,
+        cyclic: bool,
+    ) -> Result<BcmDesc> {
+        let mut blocks = KVec::with_capacity(cbs.len(), GFP_NOWAIT)?;
+        for _ in 0..cbs.len() {
+            blocks.push(self.pool.alloc(ControlBlock::default())?, GFP_NOWAIT)?;
+        }
+        let mut addrs = KVec::with_capacity(cbs.len(), GFP_NOWAIT)?;
+        for b in blocks.iter() {
+            addrs.push(b.dma_address(), GFP_NOWAIT)?;
+        }
+        cb::link(&mut cbs, &addrs, cyclic)?;
+        for (block, cb) in blocks.iter().zip(cbs.iter()) {
+            block.write(*cb);
+        }
+        let len = cbs.iter().map(|cb| cb.txfr_len as usize).sum();
+        Ok(BcmDesc {
+            cbs,
+            blocks,
+            dir,
+            cyclic,
+            len,
+        })
+    }
+
+    fn fifo(guard: &mut Guard<'_, Self>, dir: TransferDirection) -> Result<DmaAddr> {
+        let chan = guard.chan();
+        let fifo = match dir {
+            TransferDirection::MemToDev => guard.state().fifo[0],
+            TransferDirection::DevToMem => guard.state().fifo[1],
+            TransferDirection::MemToMem => None,
+        };
+        fifo.ok_or_else(|| {
+            dev_err!(
+                chan.device(),
+                "chan{}: {} transfer without a slave config\n",
+                chan.hw,
+                dir
+            );
+            EINVAL
+        })
+    }
+
+    fn check_len(chan: &Chan<Self>, what: &str, len: usize) -> Result {
+        if len == 0 || len % 4 != 0 {
+            dev_err!(
+                chan.device(),
+                "chan{}: {} of {} bytes: must be a non-zero multiple of 4\n",
+                chan.hw,
+                what,
+                len
+            );
+            return Err(EINVAL);
+        }
+        Ok(())
+    }
+
+    /// Starts the next issued descriptor if the channel is idle.
+    fn start_next(guard: &mut Guard<'_, Self>) {
+        if guard.state().active.is_some() {
+            return;
+        }
+        let Some(next) = guard.take_next() else {
+            return;
+        };
+        let chan = guard.chan();
+        chan.write(next.first(), regs::CONBLK_AD);
+        guard.state().active = Some(next);
+        chan.write(cs::ACTIVE, regs::CS);
+    }
+
+    /// The channel interrupt (`bcm2835_dma_callback()`).
+    fn interrupt(chan: &Chan<Self>, shared: bool) -> IrqReturn {
+        if shared && chan.read(regs::CS) & cs::INT == 0 {
+            return IrqReturn::None;
+        }
+        let mut guard = chan.lock();
+        // Acknowledge, keeping a cyclic chain running.
+        chan.write(cs::INT | cs::ACTIVE, regs::CS);
+        let Some(active) = guard.state().active.take() else {
+            return IrqReturn::Handled;
+        };
+        if active.cyclic {
+            let residue = Self::position_residue(chan, &active);
+            guard.period_elapsed(&active, residue);
+            guard.state().active = Some(active);
+        } else if chan.read(regs::CONBLK_AD) == 0 {
+            let errors = chan.read(regs::DEBUG) & debug::ERRORS;
+            let result = if errors != 0 {
+                dev_err!(
+                    chan.device(),
+                    "chan{}: DMA error, DEBUG = {:#x}\n",
+                    chan.hw,
+                    errors
+                );
+                chan.write(errors, regs::DEBUG);
+                TxResult::ReadFailed
+            } else {
+                TxResult::Ok
+            };
+            guard.complete(active, result, 0);
+            Self::start_next(&mut guard);
+        } else {
+            guard.state().active = Some(active);
+        }
+        IrqReturn::Handled
+    }
+
+    /// Bytes left of the running `active`, from the engine's current address.
+    fn position_residue(chan: &Chan<Self>, active: &Active<Self>) -> u32 {
+        let reg = match active.dir {
+            Direction::DevToMem => regs::DEST_AD,
+            _ => regs::SOURCE_AD,
+        };
+        cb::residue(&active.cbs, active.dir, chan.read(reg))
+    }
+
+    /// Stops the engine: pause, let outstanding writes drain, reset
+    /// (`bcm2835_dma_abort()`).
+    fn abort(chan: &Chan<Self>) {
+        if chan.read(regs::CONBLK_AD) == 0 {
+            return;
+        }
+        chan.write(0, regs::CS);
+        let mut polls = ABORT_POLLS;
+        while chan.read(regs::CS) & cs::WAITING_FOR_WRITES != 0 && polls > 0 {
+            polls -= 1;
+            core::hint::spin_loop();
+        }
+        if polls == 0 {
+            dev_err!(
+                chan.device(),
+                "chan{}: outstanding writes did not complete\n",
+                chan.hw
+            );
+        }
+        chan.write(cs::RESET, regs::CS);
+    }
+}
+
+impl Channel for BcmChan {
+    type Desc = BcmDesc;
+    type State = BcmState;
+
+    fn prep_memcpy(
+        chan: &Chan<Self>,
+        dst: DmaAddr,
+        src: DmaAddr,
+        len: usize,
+        _flags: PrepFlags,
+    ) -> Result<BcmDesc> {
+        Self::check_len(chan, "memcpy", len)?;
+        let cbs = cb::memcpy_chain(dst, src, len, chan.kind.max_cb_len())?;
+        chan.descriptor(cbs, Direction::MemToMem, false)
+    }
+
+    fn prep_slave_sg(
+        chan: &Chan<Self>,
+        sg: SgList<'_>,
+        dir: TransferDirection,
+        _flags: PrepFlags,
+    ) -> Result<BcmDesc> {
+        let fifo = Self::fifo(&mut chan.lock(), dir)?;
+        let mut segs = KVec::with_capacity(sg.len(), GFP_NOWAIT)?;
+        for seg in sg {
+            Self::check_len(chan, "slave segment", seg.len as usize)?;
+            segs.push((seg.addr, seg.len as usize), GFP_NOWAIT)?;
+        }
+        let slave = Slave {
+            dir: direction(dir),
+            dreq: chan.request_line(),
+            fifo,
+        };
+        let cbs = cb::slave_chain(slave, segs.into_iter(), chan.kind.max_cb_len())?;
+        chan.descriptor(cbs, slave.dir, false)
+    }
+
+    fn prep_cyclic(
+        chan: &Chan<Self>,
+        buf: DmaAddr,
+        buf_len: usize,
+        period_len: usize,
+        dir: TransferDirection,
+        flags: PrepFlags,
+    ) -> Result<BcmDesc> {
+        let fifo = Self::fifo(&mut chan.lock(), dir)?;
+        Self::check_len(chan, "cyclic period", period_len)?;
+        if buf_len % period_len != 0 {
+            dev_err!(
+                chan.device(),
+                "chan{}: cyclic buffer of {} bytes is not a multiple of the {}-byte period\n",
+                chan.hw,
+                buf_len,
+                period_len
+            );
+            return Err(EINVAL);
+        }
+        let slave = Slave {
+            dir: direction(dir),
+            dreq: chan.request_line(),
+            fifo,
+        };
+        let interrupt = flags.contains(PrepFlags::INTERRUPT);
+        let cbs = cb::cyclic_chain(
+            slave,
+            (buf, buf_len),
+            period_len,
+            interrupt,
+            chan.kind.max_cb_len(),
+        )?;
+        chan.descriptor(cbs, slave.dir, true)
+    }
+
+    fn config(guard: &mut Guard<'_, Self>, config: &SlaveConfig) -> Result {
+        let chan = guard.chan();
+        let mut fifo = [None; 2];
+        for (i, dir) in [TransferDirection::MemToDev, TransferDirection::DevToMem]
+            .into_iter()
+            .enumerate()
+        {
+            match config.device_width(dir) {
+                0 => {}
+                4 => fifo[i] = Some(config.device_addr(dir)),
+                w => {
+                    dev_err!(
+                        chan.device(),
+                        "chan{}: {} bus width of {} bytes: only 4 is supported\n",
+                        chan.hw,
+                        dir,
+                        w
+                    );
+                    return Err(EINVAL);
+                }
+            }
+        }
+        guard.state().fifo = fifo;
+        Ok(())
+    }
+
+    fn issue_pending(guard: &mut Guard<'_, Self>) {
+        Self::start_next(guard);
+    }
+
+    fn active_residue(guard: &mut Guard<'_, Self>, cookie: Cookie) -> Option<u32> {
+        let chan = guard.chan();
+        let active = guard
+            .state()
+            .active
+            .as_ref()
+            .filter(|a| a.cookie() == cookie)?;
+        Some(Self::position_residue(chan, active))
+    }
+
+    fn desc_len(desc: &BcmDesc) -> u32 {
+        desc.len as u32
+    }
+
+    fn pause(guard: &mut Guard<'_, Self>) -> Result {
+        let chan = guard.chan();
+        if guard.state().active.is_some() {
+            chan.write(0, regs::CS);
+        }
+        Ok(())
+    }
+
+    fn resume(guard: &mut Guard<'_, Self>) -> Result {
+        let chan = guard.chan();
+        if guard.state().active.is_some() {
+            chan.write(cs::ACTIVE, regs::CS);
+        }
+        Ok(())
+    }
+
+    fn terminate_all(guard: &mut Guard<'_, Self>) -> Result {
+        let chan = guard.chan();
+        if let Some(active) = guard.state().active.take() {
+            Self::abort(chan);
+            guard.terminate(active);
+        }
+        Ok(())
+    }
+
+    fn xlate(args: &[u32]) -> Result<Xlate> {
+        match args {
+            [dreq] if *dreq <= cb::ti::PERMAP_MASK => Ok(Xlate::Any),
+            _ => Err(EINVAL),
+        }
+    }
+}
+
+/// A channel's interrupt handler.
+struct ChanIrq {
+    chan: Arc<Chan<BcmChan>>,
+    shared: bool,
+}
+
+impl irq::Handler for ChanIrq {
+    fn handle(&self) -> IrqReturn {
+        BcmChan::interrupt(&self.chan, self.shared)
+    }
+}
+
+/// Driver data. Fields drop in order: interrupts are freed before the
+/// device is unregistered.
+struct Bcm2835Dma<'bound> {
+    _irqs: KVec<Pin<KBox<irq::Registration<'bound, ChanIrq>>>>,
+    _reg: Registration<BcmChan>,
+}
+
+const INFO: DeviceInfo = DeviceInfo {
+    caps: &[
+        Capability::Memcpy,
+        Capability::Slave,
+        Capability::Cyclic,
+        Capability::Private,
+    ],
+    directions: &[
+        TransferDirection::MemToMem,
+        TransferDirection::MemToDev,
+        TransferDirection::DevToMem,
+    ],
+    addr_widths: BusWidth::Bytes4.mask_bit(),
+    residue_granularity: ResidueGranularity::Burst,
+    // 4 bytes: every CB length stays a multiple of 4.
+    copy_align_log2: 2,
+    max_burst: 16,
+    max_segment_size: 0x3fff_ffff,
+};
+
+kernel::of_device_table!(
+    OF_TABLE,
+    <Bcm2835DmaDriver as platform::Driver>::IdInfo,
+    [(of::DeviceId::new(c"brcm,bcm2835-dma"), ())]
+);
+
+struct Bcm2835DmaDriver;
+
+fn probe<'bound>(pdev: &'bound platform::Device<Core<'_>>) -> Result<Bcm2835Dma<'bound>> {
+    let dev: &device::Device<device::Bound> = pdev.as_ref();
+    let fw = dev.fwnode().ok_or(ENODEV)?;
+    let cells: u32 = fw.property_read(c"#dma-cells").required_by(dev)?;
+    if cells != 1 {
+        dev_err!(dev, "#dma-cells = <{}>: must be 1 (the DREQ line)\n", cells);
+        return Err(EINVAL);
+    }
+    let mask: u32 = fw
+        .property_read(c"brcm,dma-channel-mask")
+        .required_by(dev)?;
+    let usable = mask & ((1 << (regs::MAX_CHANNEL + 1)) - 1);
+    if usable == 0 {
+        dev_err!(
+            dev,
+            "brcm,dma-channel-mask = <{:#x}>: no usable channel 0-14\n",
+            mask
+        );
+        return Err(EINVAL);
+    }
+    set_dma_mask(pdev, 32)?;
+    let io = pdev
+        .io_request_by_index(0)
+        .ok_or(ENODEV)?
+        .iomap_sized::<{ regs::WINDOW }>()?;
+    let regs = Arc::new(io.into_devres()?, GFP_KERNEL)?;
+    let pool = DmaPool::new(
+        dev,
+        c"oxdma_bcm2835_cb",
+        core::mem::align_of::<ControlBlock>(),
+    )?;
+
+    // Channels and their interrupts ("dma<N>" in interrupt-names).
+    let mut chans = KVec::new();
+    let mut irqs = KVec::new();
+    for hw in (0..=regs::MAX_CHANNEL).filter(|ch| usable & (1 << ch) != 0) {
+        let name = CString::try_from_fmt(fmt!("dma{}", hw))?;
+        let request = pdev.irq_by_name(&name).inspect_err(|e| {
+            dev_err!(
+                dev,
+                "interrupt-names: no \"{}\" for channel {}: {:?}\n",
+                &*name,
+                hw,
+                e
+            );
+        })?;
+        let lite = regs
+            .try_access()
+            .and_then(|io| io.try_read32(regs::chan_base(hw) + regs::DEBUG).ok())
+            .is_some_and(|d| d & debug::LITE != 0);
+        let kind = if lite {
+            ChannelKind::Lite
+        } else {
+            ChannelKind::Full
+        };
+        let chan = BcmChan {
+            regs: regs.clone(),
+            pool: pool.clone(),
+            hw,
+            kind,
+        };
+        chans.push((chan, BcmState::default()), GFP_KERNEL)?;
+        irqs.push(request, GFP_KERNEL)?;
+    }
+    let reg = Registration::new(dev, &INFO, chans)?;
+
+    // Channels 11-14 share one line: request those IRQF_SHARED.
+    let numbers: KVec<u32> = {
+        let mut v = KVec::with_capacity(irqs.len(), GFP_KERNEL)?;
+        for r in irqs.iter() {
+            v.push(r.irq(), GFP_KERNEL)?;
+        }
+        v
+    };
+    let mut registrations = KVec::with_capacity(irqs.len(), GFP_KERNEL)?;
+    for (i, (request, chan)) in irqs.into_iter().zip(reg.channels().iter()).enumerate() {
+        let shared = numbers.iter().filter(|&&n| n == numbers[i]).count() > 1;
+        let handler = ChanIrq {
+            chan: chan.clone(),
+            shared,
+        };
+        registrations.push(
+            request_irq(request, shared, c"oxdma_bcm2835", handler)?,
+            GFP_KERNEL,
+        )?;
+    }
+    let lite = reg
+        .channels()
+        .iter()
+        .filter(|c| c.kind == ChannelKind::Lite)
+        .count();
+    dev_info!(
+        dev,
+        "{} channels (mask {:#06x}, {} lite)\n",
+        reg.channels().len(),
+        usable,
+        lite
+    );
+    Ok(Bcm2835Dma {
+        _irqs: registrations,
+        _reg: reg,
+    })
+}
+
+impl platform::Driver for Bcm2835DmaDriver {
+    type IdInfo = ();
+    type Data<'bound> = Bcm2835Dma<'bound>;
+    const OF_ID_TABLE: Option<of::IdTable<Self::IdInfo>> = Some(&OF_TABLE);
+
+    fn probe<'bound>(
+        pdev: &'bound platform::Device<Core<'_>>,
+        _info: Option<&'bound ()>,
+    ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
+        probe(pdev)
+    }
+}
+
+kernel::module_platform_driver! {
+    type: Bcm2835DmaDriver,
+    name: "oxdma_bcm2835",
+    authors: ["oxdma developers"],
+    description: "BCM2835 DMA controller (dmaengine provider, Rust)",
+    license: "GPL",
+}

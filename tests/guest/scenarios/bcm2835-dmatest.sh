@@ -1,0 +1,31 @@
+# The kernel's dmatest, with data verification, on every channel of the
+# Rust BCM2835 provider that the SD host (DREQ 13) leaves free; then unbind,
+# rebind and unload. The C driver is not loaded.
+step c-driver-absent sh -c '! grep -q "^bcm2835_dma " /proc/modules'
+step insmod-oxdma_bcm2835 insmod /lib/modules/oxdma/oxdma_bcm2835.ko
+show ls /sys/class/dma
+step insmod-dmatest insmod /lib/modules/intree/dmatest.ko
+p=/sys/module/dmatest/parameters
+echo 2000 > $p/timeout
+echo 50 > $p/iterations
+for ch in $(ls /sys/class/dma); do
+	echo "$ch" > $p/channel
+done
+echo 1 > $p/run
+cat $p/wait >/dev/null
+step rmmod-dmatest rmmod dmatest
+say "dmaengine summary:"
+show cat /sys/kernel/debug/dmaengine/summary
+
+# The SD host holds a channel: release it before the provider goes away.
+sdhost=/sys/bus/platform/drivers/sdhost-bcm2835
+ours=/sys/bus/platform/drivers/oxdma_bcm2835
+step unbind-sdhost sh -c "echo 3f202000.mmc > $sdhost/unbind"
+step unbind-provider sh -c "echo 3f007000.dma-controller > $ours/unbind"
+step rebind-provider sh -c "echo 3f007000.dma-controller > $ours/bind"
+step rebind-sdhost sh -c "echo 3f202000.mmc > $sdhost/bind"
+say "dmaengine summary after rebind:"
+show cat /sys/kernel/debug/dmaengine/summary
+step unbind-sdhost-again sh -c "echo 3f202000.mmc > $sdhost/unbind"
+step rmmod-oxdma_bcm2835 rmmod oxdma_bcm2835
+step no-dma-device-left sh -c '[ -z "$(ls /sys/class/dma)" ]'
