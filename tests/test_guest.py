@@ -24,7 +24,8 @@ def count_cases(group: dict) -> int:
 
 def test_modules_load_and_unload():
     run = run_scenario("load")
-    run.check()
+    run.check(expect_steps=[f"{op}-{m}" for m in ("oxdma_bcm2835", "oxdma_softdma", "oxdma_kunit")
+                            for op in ("insmod", "rmmod")])
 
 
 def test_kunit_suites():

@@ -125,11 +125,7 @@ impl BcmChan {
         for _ in 0..cbs.len() {
             blocks.push(self.pool.alloc(ControlBlock::default())?, GFP_NOWAIT)?;
         }
-        let mut addrs = KVec::with_capacity(cbs.len(), GFP_NOWAIT)?;
-        for b in blocks.iter() {
-            addrs.push(b.dma_address(), GFP_NOWAIT)?;
-        }
-        cb::link(&mut cbs, &addrs, cyclic)?;
+        cb::link(&mut cbs, |i| blocks[i].dma_address(), cyclic)?;
         for (block, cb) in blocks.iter().zip(cbs.iter()) {
             block.write(*cb);
         }

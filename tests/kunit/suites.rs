@@ -178,14 +178,15 @@ mod bcm2835_cb {
     fn link_chains_and_cyclic_loops_back() -> Result {
         let addrs = [0x100u64, 0x140, 0x180];
         let mut cbs = [ControlBlock::default(); 3];
-        link(&mut cbs, &addrs, false)?;
+        link(&mut cbs, |i| addrs[i], false)?;
         assert_eq!(
             [cbs[0].nextconbk, cbs[1].nextconbk, cbs[2].nextconbk],
             [0x140, 0x180, 0]
         );
-        link(&mut cbs, &addrs, true)?;
+        link(&mut cbs, |i| addrs[i], true)?;
         assert_eq!(cbs[2].nextconbk, 0x100);
-        assert!(link(&mut cbs, &addrs[..2], false).is_err());
+        assert!(link(&mut [], |i| addrs[i], false).is_err());
+        assert!(link(&mut cbs, |_| 1 << 32, false).is_err());
         Ok(())
     }
 

@@ -255,22 +255,23 @@ pub(crate) fn cyclic_chain(
     Ok(cbs)
 }
 
-/// Chains `cbs` through `NEXTCONBK`: CB `i` points at `addrs[i + 1]` (the
-/// bus addresses the CBs are stored at); the last points at the first when
+/// Chains `cbs` through `NEXTCONBK`: CB `i` points at `addr(i + 1)` (the bus
+/// address CB `i + 1` is stored at); the last points at the first when
 /// `cyclic`, else 0 (stop).
 ///
 /// # Errors
 ///
-/// `EINVAL` if `addrs` does not hold one 32-bit address per CB.
-pub(crate) fn link(cbs: &mut [ControlBlock], addrs: &[u64], cyclic: bool) -> Result {
-    if addrs.len() != cbs.len() || cbs.is_empty() {
+/// `EINVAL` for no CB or an address beyond 32 bits.
+pub(crate) fn link(cbs: &mut [ControlBlock], addr: impl Fn(usize) -> u64, cyclic: bool) -> Result {
+    let n = cbs.len();
+    if n == 0 {
         return Err(EINVAL);
     }
     for (i, cb) in cbs.iter_mut().enumerate() {
-        cb.nextconbk = match addrs.get(i + 1) {
-            Some(&next) => bus(next)?,
-            None if cyclic => bus(addrs[0])?,
-            None => 0,
+        cb.nextconbk = match i + 1 {
+            next if next < n => bus(addr(next))?,
+            _ if cyclic => bus(addr(0))?,
+            _ => 0,
         };
     }
     Ok(())
