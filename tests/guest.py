@@ -82,14 +82,19 @@ class GuestRun:
         assert results, f"{self.scenario}: reported no step {where}"
 
 
-def run_scenario(name: str, timeout: int = 120, append: str = "", sd=None) -> GuestRun:
-    """Boot the guest on scenario ``name`` (tests/guest/scenarios/NAME.sh)."""
+def run_scenario(name: str, timeout: int = 120, append: str = "", sd=None, dtb=None,
+                 log_name=None) -> GuestRun:
+    """Boot the guest on scenario ``name`` (tests/guest/scenarios/NAME.sh),
+    optionally with an SD image and another DTB; the console log is kept
+    as out/logs/<log_name or name>.log."""
     LOGS.mkdir(parents=True, exist_ok=True)
-    log_path = LOGS / f"{name}.log"
+    log_path = LOGS / f"{log_name or name}.log"
     cmd = [str(ROOT / "scripts" / "run-qemu"), "--scenario", name,
            "--timeout", str(timeout), "--append", append]
     if sd:
         cmd += ["--sd", str(sd)]
+    if dtb:
+        cmd += ["--dtb", str(dtb)]
     with open(log_path, "w") as log:
         proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT,
                               stdin=subprocess.DEVNULL, env=os.environ.copy())

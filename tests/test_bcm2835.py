@@ -6,8 +6,11 @@ SD host driver doing real I/O through it."""
 import hashlib
 import random
 import re
+import subprocess
 
-from guest import run_scenario
+import pytest
+
+from guest import ROOT, run_scenario
 from test_guest import SUMMARY_LINE, dmatest_summaries
 
 SD_SIZE = 64 << 20  # a power of two, as QEMU's SD model requires
@@ -56,3 +59,27 @@ def test_sdhost_reads_and_writes_the_card_through_the_provider(tmp_path):
     # The transfers went through the provider's channel on DREQ 13.
     sd = [c for (_, _, req, _, c) in summary_lines(log) if req == 13]
     assert sd and sd[0] > 0, f"no DMA transfer completed on DREQ 13: {summary_lines(log)}"
+
+
+BAD_DT = {
+    "no-channel-mask": ("/delete-property/ brcm,dma-channel-mask;", "brcm,dma-channel-mask"),
+    "no-usable-channel": ("brcm,dma-channel-mask = <0x8000>;", "brcm,dma-channel-mask"),
+    "dma-cells-2": ("#dma-cells = <2>;", "#dma-cells"),
+    "no-interrupt-names": ("/delete-property/ interrupt-names;", "interrupt-names"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_DT))
+def test_wrong_dt_fails_probe_naming_the_property(case, tmp_path):
+    change, prop = BAD_DT[case]
+    dts = tmp_path / f"{case}.dts"
+    dts.write_text(f'#include "bcm2837-rpi-3-b-oxdma.dts"\n\n&dma {{\n\t{change}\n}};\n')
+    dtb = tmp_path / f"{case}.dtb"
+    subprocess.run([str(ROOT / "scripts" / "build-dtb"), str(dts), str(dtb)], check=True,
+                   capture_output=True)
+    run = run_scenario("bcm2835-bad-dt", dtb=dtb, log_name=f"bcm2835-bad-dt-{case}")
+    run.check(expect_steps=["insmod-oxdma_bcm2835", "no-dma-device", "rmmod-oxdma_bcm2835"])
+    log = run.scenario_log()
+    named = [line for line in log.splitlines() if "3f007000.dma-controller" in line and prop in line]
+    assert named, f"{case}: no message naming {prop} (full log: {run.log_path})"
+    assert re.search(r"probe with driver oxdma_bcm2835 failed with error -\d+", log), case

@@ -397,10 +397,9 @@ impl Channel for BcmChan {
     }
 
     fn xlate(args: &[u32]) -> Result<Xlate> {
-        match args {
-            [dreq] if *dreq <= cb::ti::PERMAP_MASK => Ok(Xlate::Any),
-            _ => Err(EINVAL),
-        }
+        // Any free channel; the provider abstraction records the cell as
+        // the channel's request line.
+        cb::dreq_from_cells(args).map(|_| Xlate::Any)
     }
 }
 
@@ -488,14 +487,17 @@ fn probe<'bound>(pdev: &'bound platform::Device<Core<'_>>) -> Result<Bcm2835Dma<
     let mut irqs = KVec::new();
     for hw in (0..=regs::MAX_CHANNEL).filter(|ch| usable & (1 << ch) != 0) {
         let name = CString::try_from_fmt(fmt!("dma{}", hw))?;
-        let request = pdev.irq_by_name(&name).inspect_err(|e| {
+        // A DT without the channel's interrupt is wrong: EINVAL, which the
+        // driver core reports (it is silent about ENXIO).
+        let request = pdev.irq_by_name(&name).map_err(|e| {
             dev_err!(
                 dev,
-                "interrupt-names: no \"{}\" for channel {}: {:?}\n",
+                "interrupt-names: no \"{}\" for channel {} (errno {})\n",
                 &*name,
                 hw,
-                e
+                e.to_errno()
             );
+            EINVAL
         })?;
         let lite = regs
             .try_access()

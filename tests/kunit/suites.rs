@@ -56,8 +56,8 @@ mod dmaengine_direction {
 #[kunit_tests(oxdma_bcm2835_cb)]
 mod bcm2835_cb {
     use super::cb::{
-        cyclic_chain, link, memcpy_chain, residue, slave_chain, split_lengths, ti, transfer_info,
-        ChannelKind, ControlBlock, Direction, Slave,
+        cyclic_chain, dreq_from_cells, link, memcpy_chain, residue, slave_chain, split_lengths, ti,
+        transfer_info, ChannelKind, ControlBlock, Direction, Slave,
     };
     use kernel::prelude::*;
 
@@ -103,6 +103,15 @@ mod bcm2835_cb {
     #[test]
     fn transfer_info_masks_permap_to_five_bits() {
         assert_eq!(transfer_info(Direction::DevToMem, 0x21) >> 16 & 0x1f, 1);
+    }
+
+    #[test]
+    fn dt_specifier_is_one_dreq_cell() {
+        assert!(dreq_from_cells(&[13]) == Ok(13));
+        assert!(dreq_from_cells(&[0]) == Ok(0));
+        assert!(dreq_from_cells(&[32]) == Err(EINVAL));
+        assert!(dreq_from_cells(&[]) == Err(EINVAL));
+        assert!(dreq_from_cells(&[13, 1]) == Err(EINVAL));
     }
 
     #[test]

@@ -87,6 +87,19 @@ impl ChannelKind {
     }
 }
 
+/// The DREQ line a client's DT `dmas` specifier names: its one cell
+/// (`#dma-cells = <1>`), 0 to 31 (`PERMAP`; 0 means unpaced).
+///
+/// # Errors
+///
+/// `EINVAL` for another number of cells or a line above 31.
+pub(crate) fn dreq_from_cells(cells: &[u32]) -> Result<u32> {
+    match cells {
+        [dreq] if *dreq <= ti::PERMAP_MASK => Ok(*dreq),
+        _ => Err(EINVAL),
+    }
+}
+
 /// The `TI` word for every CB of a transfer in `dir`, paced by peripheral
 /// request line `dreq` (0 means unpaced, as for memcpy).
 ///
