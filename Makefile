@@ -4,6 +4,7 @@
 #
 #   make demo      boot the emulated Pi 3, load the modules, show them working
 #   make check     set up, build the kernel and modules, run every test
+#   make bench     Rust vs C BCM2835 DMA driver, same dmatest workload
 #   make setup | kernel | modules | initramfs | clean
 #
 # Build against another kernel (a real board's Rust-enabled build tree):
@@ -18,7 +19,7 @@ else
 
 SCRIPTS := $(CURDIR)/scripts
 
-.PHONY: all setup kernel modules initramfs demo check test clean
+.PHONY: all setup kernel modules initramfs demo check bench clean
 
 all: modules
 
@@ -41,6 +42,9 @@ demo: initramfs
 
 check: initramfs
 	@$(SCRIPTS)/run-tests
+
+bench: initramfs
+	@$(SCRIPTS)/bench-provider
 
 # Only the clone's build products; the kernel cache outside it is kept.
 clean:
