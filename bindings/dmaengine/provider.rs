@@ -273,6 +273,27 @@ impl<C: Channel> Chan<C> {
         &self.dev
     }
 
+    /// Checks that a transfer length (`what`: "memcpy", "slave segment",
+    /// ...) of `len` bytes is a non-zero multiple of `align` bytes.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL`, with a message naming the channel, `what` and the sizes.
+    pub(crate) fn check_len(&self, what: &str, len: usize, align: usize) -> Result {
+        if len == 0 || len % align != 0 {
+            dev_err!(
+                self.dev,
+                "chan{}: {} of {} bytes: must be a non-zero multiple of {}\n",
+                self.index,
+                what,
+                len,
+                align
+            );
+            return Err(EINVAL);
+        }
+        Ok(())
+    }
+
     /// Takes the channel lock (`vc.lock`, interrupts off).
     pub(crate) fn lock(&self) -> Guard<'_, C> {
         // SAFETY: `vc` is initialised (type invariant).

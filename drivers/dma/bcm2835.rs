@@ -157,20 +157,6 @@ impl BcmChan {
         })
     }
 
-    fn check_len(chan: &Chan<Self>, what: &str, len: usize) -> Result {
-        if len == 0 || len % 4 != 0 {
-            dev_err!(
-                chan.device(),
-                "chan{}: {} of {} bytes: must be a non-zero multiple of 4\n",
-                chan.hw,
-                what,
-                len
-            );
-            return Err(EINVAL);
-        }
-        Ok(())
-    }
-
     /// Starts the next issued descriptor if the channel is idle.
     fn start_next(guard: &mut Guard<'_, Self>) {
         if guard.state().active.is_some() {
@@ -265,7 +251,7 @@ impl Channel for BcmChan {
         len: usize,
         _flags: PrepFlags,
     ) -> Result<BcmDesc> {
-        Self::check_len(chan, "memcpy", len)?;
+        chan.check_len("memcpy", len, 4)?;
         let cbs = cb::memcpy_chain(dst, src, len, chan.kind.max_cb_len())?;
         chan.descriptor(cbs, Direction::MemToMem, false)
     }
@@ -279,7 +265,7 @@ impl Channel for BcmChan {
         let fifo = Self::fifo(&mut chan.lock(), dir)?;
         let mut segs = KVec::with_capacity(sg.len(), GFP_NOWAIT)?;
         for seg in sg {
-            Self::check_len(chan, "slave segment", seg.len as usize)?;
+            chan.check_len("slave segment", seg.len as usize, 4)?;
             segs.push((seg.addr, seg.len as usize), GFP_NOWAIT)?;
         }
         let slave = Slave {
@@ -300,17 +286,8 @@ impl Channel for BcmChan {
         flags: PrepFlags,
     ) -> Result<BcmDesc> {
         let fifo = Self::fifo(&mut chan.lock(), dir)?;
-        Self::check_len(chan, "cyclic period", period_len)?;
-        if buf_len % period_len != 0 {
-            dev_err!(
-                chan.device(),
-                "chan{}: cyclic buffer of {} bytes is not a multiple of the {}-byte period\n",
-                chan.hw,
-                buf_len,
-                period_len
-            );
-            return Err(EINVAL);
-        }
+        chan.check_len("cyclic period", period_len, 4)?;
+        chan.check_len("cyclic buffer", buf_len, period_len)?;
         let slave = Slave {
             dir: direction(dir),
             dreq: chan.request_line(),

@@ -131,21 +131,6 @@ impl SoftChan {
         Ok(())
     }
 
-    fn check_len(chan: &Chan<Self>, what: &str, len: usize, align: usize) -> Result {
-        if len == 0 || len % align != 0 {
-            dev_err!(
-                chan.device(),
-                "chan{}: {} of {} bytes: must be a non-zero multiple of {}\n",
-                chan.index(),
-                what,
-                len,
-                align
-            );
-            return Err(EINVAL);
-        }
-        Ok(())
-    }
-
     /// Starts the next issued descriptor if the channel is idle.
     fn start_next(guard: &mut Guard<'_, Self>) {
         if guard.state().active.is_none() {
@@ -258,7 +243,7 @@ impl Channel for SoftChan {
         len: usize,
         _flags: PrepFlags,
     ) -> Result<SoftDesc> {
-        Self::check_len(chan, "memcpy", len, 1)?;
+        chan.check_len("memcpy", len, 1)?;
         Ok(SoftDesc {
             kind: Kind::Memcpy { dst, src },
             len,
@@ -276,11 +261,11 @@ impl Channel for SoftChan {
         let mut segs = KVec::with_capacity(sg.len(), GFP_NOWAIT)?;
         let mut len = 0;
         for seg in sg {
-            Self::check_len(chan, "slave segment", seg.len as usize, fifo.width)?;
+            chan.check_len("slave segment", seg.len as usize, fifo.width)?;
             len += seg.len as usize;
             segs.push(seg, GFP_NOWAIT)?;
         }
-        Self::check_len(chan, "slave_sg", len, fifo.width)?;
+        chan.check_len("slave_sg", len, fifo.width)?;
         Ok(SoftDesc {
             kind: Kind::Slave { dir, fifo, segs },
             len,
@@ -297,8 +282,8 @@ impl Channel for SoftChan {
     ) -> Result<SoftDesc> {
         Self::check_slave(chan, dir)?;
         let fifo = Self::fifo(&mut chan.lock(), dir)?;
-        Self::check_len(chan, "cyclic period", period_len, fifo.width)?;
-        Self::check_len(chan, "cyclic buffer", buf_len, period_len)?;
+        chan.check_len("cyclic period", period_len, fifo.width)?;
+        chan.check_len("cyclic buffer", buf_len, period_len)?;
         Ok(SoftDesc {
             kind: Kind::Cyclic {
                 dir,

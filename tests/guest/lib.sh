@@ -49,3 +49,18 @@ wait_for() {
 	done
 	[ -e "$1" ]
 }
+
+# dmatest_all ITERATIONS: the kernel's dmatest (memcpy, data verified) on
+# every channel in /sys/class/dma; it prints its summaries to the kernel log.
+dmatest_all() {
+	step insmod-dmatest insmod /lib/modules/intree/dmatest.ko
+	_p=/sys/module/dmatest/parameters
+	echo 2000 > $_p/timeout
+	echo "$1" > $_p/iterations
+	for _ch in $(ls /sys/class/dma); do
+		echo "$_ch" > $_p/channel
+	done
+	echo 1 > $_p/run
+	cat $_p/wait > /dev/null
+	step rmmod-dmatest rmmod dmatest
+}

@@ -7,16 +7,7 @@ sdhost_dev=/sys/bus/platform/devices/3f202000.mmc
 step sdhost-off sh -c "echo none > $sdhost_dev/driver_override"
 step insmod-oxdma_bcm2835 insmod /lib/modules/oxdma/oxdma_bcm2835.ko
 show ls /sys/class/dma
-step insmod-dmatest insmod /lib/modules/intree/dmatest.ko
-p=/sys/module/dmatest/parameters
-echo 2000 > $p/timeout
-echo 50 > $p/iterations
-for ch in $(ls /sys/class/dma); do
-	echo "$ch" > $p/channel
-done
-echo 1 > $p/run
-cat $p/wait >/dev/null
-step rmmod-dmatest rmmod dmatest
+dmatest_all 50
 
 sdhost=/sys/bus/platform/drivers/sdhost-bcm2835
 ours=/sys/bus/platform/drivers/oxdma_bcm2835

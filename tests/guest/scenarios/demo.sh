@@ -16,15 +16,7 @@ echo 3 > /proc/sys/vm/drop_caches
 step sd-readback sh -c '[ "$(dd if=/dev/mmcblk0 bs=64k count=16 2>/dev/null | md5sum)" = "$(md5sum < /tmp/w)" ]'
 
 say "dmatest: 20 verified memcpy transfers on every free channel"
-insmod /lib/modules/intree/dmatest.ko
-p=/sys/module/dmatest/parameters
-echo 20 > $p/iterations
-for ch in $(ls /sys/class/dma); do
-	echo "$ch" > $p/channel
-done
-echo 1 > $p/run
-cat $p/wait >/dev/null
-rmmod dmatest
+dmatest_all 20
 say "dmaengine summary (completed transfers per channel):"
 show cat /sys/kernel/debug/dmaengine/summary
 
