@@ -287,7 +287,7 @@ mod tests {
 
     #[test]
     fn pause_freezes_residue_and_resume_finishes() -> Result {
-        const LEN: usize = 256 * 1024; // 256 ticks, about 64 ms
+        const LEN: usize = 1024 * 1024; // 1024 ticks, about 256 ms
         let chan = channel(c"memcpy")?;
         let dev = chan.dma_device();
         let src = pattern_buf(dev, LEN)?;
