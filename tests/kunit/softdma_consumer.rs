@@ -102,6 +102,19 @@ fn fifo(dev: &device::Device<device::Bound>, value: u32) -> Result<Coherent<[u32
     Ok(CoherentBox::<[u32]>::from_slice(dev, &[value], GFP_KERNEL)?.into())
 }
 
+/// Channel `name` configured for `dir` against a one-word FIFO holding
+/// `value`, and that FIFO.
+fn slave_channel(
+    name: &CStr,
+    dir: TransferDirection,
+    value: u32,
+) -> Result<(DmaChannel<Recorder>, Coherent<[u32]>)> {
+    let chan = channel(name)?;
+    let fifo = fifo(chan.dma_device(), value)?;
+    chan.config(&mut slave_config(dir, fifo.dma_address()))?;
+    Ok((chan, fifo))
+}
+
 fn slave_config(dir: TransferDirection, addr: u64) -> SlaveConfig {
     let mut cfg = SlaveConfig::new();
     cfg.set_device(dir, addr, 4, 1);
@@ -141,13 +154,8 @@ mod tests {
 
     #[test]
     fn slave_sg_of_three_entries_reaches_the_fifo() -> Result {
-        let chan = channel(c"tx")?;
+        let (chan, fifo) = slave_channel(c"tx", TransferDirection::MemToDev, 0)?;
         let dev = chan.dma_device();
-        let fifo = fifo(dev, 0)?;
-        chan.config(&mut slave_config(
-            TransferDirection::MemToDev,
-            fifo.dma_address(),
-        ))?;
         let mut chunks = KVec::new();
         for n in [1024usize, 4096, 512] {
             let mut chunk = KVec::with_capacity(n, GFP_KERNEL)?;
@@ -184,13 +192,8 @@ mod tests {
     #[test]
     fn dev_to_mem_single_fills_the_buffer_from_the_fifo() -> Result {
         const LEN: usize = 8192;
-        let chan = channel(c"rx")?;
+        let (chan, _fifo) = slave_channel(c"rx", TransferDirection::DevToMem, 0x5a5a_5a5a)?;
         let dev = chan.dma_device();
-        let fifo = fifo(dev, 0x5a5a_5a5a)?;
-        chan.config(&mut slave_config(
-            TransferDirection::DevToMem,
-            fifo.dma_address(),
-        ))?;
         let mut buf = Streaming::<FromDevice>::new(dev, KVec::from_elem(0u8, LEN, GFP_KERNEL)?)?;
         chan.prep_slave_single(
             buf.dma_address(),
@@ -210,13 +213,8 @@ mod tests {
     fn cyclic_calls_back_every_period_with_monotonic_residue() -> Result {
         const PERIOD: usize = 4096;
         const LEN: usize = 4 * PERIOD;
-        let chan = channel(c"rx")?;
+        let (chan, _fifo) = slave_channel(c"rx", TransferDirection::DevToMem, 0xa5a5_a5a5)?;
         let dev = chan.dma_device();
-        let fifo = fifo(dev, 0xa5a5_a5a5)?;
-        chan.config(&mut slave_config(
-            TransferDirection::DevToMem,
-            fifo.dma_address(),
-        ))?;
         let ring = Coherent::<u8>::zeroed_slice(dev, LEN, GFP_KERNEL)?;
         let cookie = chan
             .prep_cyclic(
@@ -260,13 +258,8 @@ mod tests {
     #[test]
     fn no_callback_after_terminate_sync_of_cyclic() -> Result {
         const PERIOD: usize = 1024;
-        let chan = channel(c"rx")?;
+        let (chan, _fifo) = slave_channel(c"rx", TransferDirection::DevToMem, 1)?;
         let dev = chan.dma_device();
-        let fifo = fifo(dev, 1)?;
-        chan.config(&mut slave_config(
-            TransferDirection::DevToMem,
-            fifo.dma_address(),
-        ))?;
         let ring = Coherent::<u8>::zeroed_slice(dev, 8 * PERIOD, GFP_KERNEL)?;
         chan.prep_cyclic(
             ring.dma_address(),
@@ -320,13 +313,8 @@ mod tests {
     #[test]
     fn injected_error_reaches_the_callback() -> Result {
         const LEN: usize = 8192;
-        let chan = channel(c"error")?;
+        let (chan, _fifo) = slave_channel(c"error", TransferDirection::MemToDev, 0)?;
         let dev = chan.dma_device();
-        let fifo = fifo(dev, 0)?;
-        chan.config(&mut slave_config(
-            TransferDirection::MemToDev,
-            fifo.dma_address(),
-        ))?;
         let buf = Streaming::<ToDevice>::new(dev, KVec::from_elem(1u8, LEN, GFP_KERNEL)?)?;
         chan.prep_slave_single(buf.dma_address(), LEN, TransferDirection::MemToDev, FLAGS)?
             .submit()?;

@@ -199,17 +199,31 @@ pub(crate) fn slave_chain(
     let ti = transfer_info(dir, dreq);
     let mut cbs = KVec::new();
     for (addr, len) in segments {
-        let addr = bus(addr)?;
-        let mut off = 0u32;
-        for l in split_lengths(len, max) {
-            cbs.push(
-                slave_cb(dir, ti, fifo, addr.wrapping_add(off), l)?,
-                GFP_NOWAIT,
-            )?;
-            off = off.wrapping_add(l);
-        }
+        push_slave(&mut cbs, dir, ti, fifo, bus(addr)?, len, max)?;
     }
     finish(cbs)
+}
+
+/// Appends the CBs of `len` bytes of memory at `mem`, split at `max`, to or
+/// from `fifo`.
+fn push_slave(
+    cbs: &mut KVec<ControlBlock>,
+    dir: Direction,
+    ti: u32,
+    fifo: u32,
+    mem: u32,
+    len: usize,
+    max: u32,
+) -> Result {
+    let mut off = 0u32;
+    for l in split_lengths(len, max) {
+        cbs.push(
+            slave_cb(dir, ti, fifo, mem.wrapping_add(off), l)?,
+            GFP_NOWAIT,
+        )?;
+        off = off.wrapping_add(l);
+    }
+    Ok(())
 }
 
 fn slave_cb(dir: Direction, ti: u32, fifo: u32, mem: u32, len: u32) -> Result<ControlBlock> {
@@ -250,15 +264,9 @@ pub(crate) fn cyclic_chain(
     let (fifo, buf) = (bus(fifo)?, bus(buf)?);
     let ti = transfer_info(dir, dreq);
     let mut cbs = KVec::new();
-    let mut off = 0u32;
-    for _ in 0..buf_len / period {
-        for l in split_lengths(period, max) {
-            cbs.push(
-                slave_cb(dir, ti, fifo, buf.wrapping_add(off), l)?,
-                GFP_NOWAIT,
-            )?;
-            off = off.wrapping_add(l);
-        }
+    for p in 0..buf_len / period {
+        let start = buf.wrapping_add((p * period) as u32);
+        push_slave(&mut cbs, dir, ti, fifo, start, period, max)?;
         if interrupt {
             if let Some(end) = cbs.last_mut() {
                 end.ti |= ti::INTEN;
