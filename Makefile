@@ -5,7 +5,7 @@
 #   make demo      boot the emulated Pi 3, load the modules, show them working
 #   make check     set up, build the kernel and modules, run every test
 #   make bench     Rust vs C BCM2835 DMA driver, same dmatest workload
-#   make setup | kernel | modules | initramfs | clean
+#   make setup | kernel | qemu | modules | initramfs | clean
 #
 # Build against another kernel (a real board's Rust-enabled build tree):
 #   make modules KDIR=/path/to/kernel/build [ARCH=arm64 LLVM=1 ...]
@@ -19,7 +19,7 @@ else
 
 SCRIPTS := $(CURDIR)/scripts
 
-.PHONY: all setup kernel modules initramfs demo check bench clean
+.PHONY: all setup kernel qemu modules initramfs demo check bench clean
 
 all: modules
 
@@ -29,6 +29,10 @@ setup:
 kernel: setup
 	@$(SCRIPTS)/build-kernel
 
+# The emulator: Debian's QEMU source with qemu/patches/ (cached).
+qemu: setup
+	@$(SCRIPTS)/build-qemu
+
 modules: $(if $(KDIR),,kernel)
 	@$(SCRIPTS)/build-modules
 
@@ -37,13 +41,13 @@ initramfs: modules
 	@$(SCRIPTS)/build-dtb
 	@$(SCRIPTS)/mkinitramfs
 
-demo: initramfs
+demo: initramfs qemu
 	@$(SCRIPTS)/demo
 
-check: initramfs
+check: initramfs qemu
 	@$(SCRIPTS)/run-tests
 
-bench: initramfs
+bench: initramfs qemu
 	@$(SCRIPTS)/bench-provider
 
 # Only the clone's build products; the kernel cache outside it is kept.

@@ -29,3 +29,8 @@ RUSTFMT=/usr/bin/rustfmt
 KMAKE=(make ARCH=arm64 "LLVM=-$LLVM_VERSION" RUSTC=/usr/bin/rustc
        RUSTDOC=/usr/bin/rustdoc CLIPPY_DRIVER=/usr/bin/clippy-driver
        "RUSTFMT=$RUSTFMT" "BINDGEN=${CARGO_HOME:-$HOME/.cargo}/bin/bindgen")
+
+# The project's emulator (scripts/build-qemu): Debian's QEMU source with
+# qemu/patches/, built in the cache.
+QEMU_DIR=$OXDMA_CACHE/qemu
+QEMU=$QEMU_DIR/build/qemu-system-aarch64

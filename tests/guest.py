@@ -16,8 +16,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / "out" / "logs"
 
-# Kernel splats that fail the scenario that printed them.
-SPLAT = re.compile(r"BUG:|WARNING:|Oops|KASAN|Call trace:|DMA-API: ")
+# Kernel splats that fail the scenario that printed them: BUG/WARNING/Oops
+# (which also head KASAN, lockdep and might_sleep reports), and the report
+# bodies of the debug kernel's checkers (scripts/kconfig/debug.config) in
+# case a header line is lost.
+SPLAT = re.compile(
+    r"BUG:|WARNING:|Oops|KASAN|Call trace:|DMA-API: "
+    r"|possible circular locking|possible recursive locking|inconsistent lock state"
+    r"|sleeping function called from invalid context|scheduling while atomic"
+    r"|list_(add|del) corruption|UBSAN:|blocked for more than|rcu_sched self-detected|kmemleak:")
 # DMA-API lines that are dma-debug's own information, not errors.
 DMA_API_INFO = re.compile(
     r"DMA-API: (preallocated \d+ debug entries|debugging enabled"
@@ -83,10 +90,10 @@ class GuestRun:
 
 
 def run_scenario(name: str, timeout: int = 120, append: str = "", sd=None, dtb=None,
-                 log_name=None) -> GuestRun:
+                 log_name=None, flash=None) -> GuestRun:
     """Boot the guest on scenario ``name`` (tests/guest/scenarios/NAME.sh),
-    optionally with an SD image and another DTB; the console log is kept
-    as out/logs/<log_name or name>.log."""
+    optionally with an SD image, an SPI flash image and another DTB; the
+    console log is kept as out/logs/<log_name or name>.log."""
     LOGS.mkdir(parents=True, exist_ok=True)
     log_path = LOGS / f"{log_name or name}.log"
     cmd = [str(ROOT / "scripts" / "run-qemu"), "--scenario", name,
@@ -95,6 +102,8 @@ def run_scenario(name: str, timeout: int = 120, append: str = "", sd=None, dtb=N
         cmd += ["--sd", str(sd)]
     if dtb:
         cmd += ["--dtb", str(dtb)]
+    if flash:
+        cmd += ["--flash", str(flash)]
     with open(log_path, "w") as log:
         proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT,
                               stdin=subprocess.DEVNULL, env=os.environ.copy())

@@ -31,3 +31,8 @@ def kunit_py() -> Path:
 def rustfmt() -> Path:
     """The rustfmt of the toolchain the kernel is built with."""
     return _env("RUSTFMT")
+
+
+def qemu_build() -> Path:
+    """The build directory of the project's QEMU (scripts/build-qemu)."""
+    return _env("QEMU_DIR") / "build"

@@ -12,9 +12,16 @@ from kernel_tree import ROOT, cache, ksrc
 
 BINDINGS = sorted((ROOT / "dts" / "bindings").rglob("*.yaml"))
 DTB = ROOT / "out" / "bcm2837-rpi-3-b-oxdma.dtb"
-OUR_COMPATIBLES = ("oxdma,soft-dma", "oxdma,dma-test-client")
+# Nodes oxdma adds or enables, and the schemas that check them.
+OUR_COMPATIBLES = ("oxdma,soft-dma", "oxdma,dma-test-client", "oxdma,spi-loopback",
+                   "spi@7e204000", "brcm,bcm2835-spi", "jedec,spi-nor")
 # The kernel's vendor-prefixes.yaml cannot list an out-of-tree vendor.
 UNREGISTERED_VENDOR = "do not match any of the regexes: '^#.*'"
+# The kernel's brcm,bcm2835-spi.yaml lacks the dmas/dma-names that its own
+# bcm2835-common.dtsi gives SPI0 (dtbs_check reports it on the upstream DT
+# too): the one message allowed for that node.
+UPSTREAM_SPI_DMAS = "spi@7e204000 (brcm,bcm2835-spi): Unevaluated properties are not allowed " \
+    "('dma-names', 'dmas' were unexpected)"
 
 
 def tool(name: str) -> str:
@@ -62,6 +69,9 @@ def test_bindings_follow_the_meta_schema(tmp_path):
 def test_board_dtb_oxdma_nodes_match_their_bindings():
     res = subprocess.run([tool("dt-validate"), "-s", str(processed_schema()), str(DTB)],
                          capture_output=True, text=True)
-    ours = [line for line in (res.stdout + res.stderr).splitlines()
-            if any(c in line for c in OUR_COMPATIBLES) and UNREGISTERED_VENDOR not in line]
+    lines = (res.stdout + res.stderr).splitlines()
+    ours = [line for i, line in enumerate(lines)
+            if any(c in line for c in OUR_COMPATIBLES) and UNREGISTERED_VENDOR not in line
+            and UPSTREAM_SPI_DMAS not in line
+            and not (i > 0 and UPSTREAM_SPI_DMAS in lines[i - 1] and "from schema" in line)]
     assert not ours, "\n".join(ours)

@@ -64,3 +64,26 @@ dmatest_all() {
 	cat $_p/wait > /dev/null
 	step rmmod-dmatest rmmod dmatest
 }
+
+# arg NAME: the value of "oxdma.NAME=VALUE" on the kernel command line.
+arg() {
+	sed -n "s/.*oxdma\.$1=\([^ ]*\).*/\1/p" /proc/cmdline
+}
+
+# load_provider: load the BCM2835 DMA provider named by "oxdma.provider="
+# (c: the in-tree bcm2835-dma, rust: oxdma_bcm2835 (default)); checks that
+# the other one is not loaded. Sets $provider_mod to the module name.
+load_provider() {
+	case "$(arg provider)" in
+	c)
+		step rust-provider-absent sh -c '! grep -q "^oxdma_bcm2835 " /proc/modules'
+		provider_mod=bcm2835_dma
+		step insmod-bcm2835-dma insmod /lib/modules/intree/bcm2835-dma.ko
+		;;
+	*)
+		step c-driver-absent sh -c '! grep -q "^bcm2835_dma " /proc/modules'
+		provider_mod=oxdma_bcm2835
+		step insmod-oxdma_bcm2835 insmod /lib/modules/oxdma/oxdma_bcm2835.ko
+		;;
+	esac
+}

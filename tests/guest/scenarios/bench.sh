@@ -3,7 +3,6 @@
 # data verification (the CPU compare would dominate the driver's cost;
 # make check verifies data). Parameters
 # from the kernel command line: oxdma.rounds=N oxdma.iterations=N.
-arg() { sed -n "s/.*oxdma\.$1=\([0-9]*\).*/\1/p" /proc/cmdline; }
 rounds=$(arg rounds)
 iterations=$(arg iterations)
 # Keep the SD host (deferred until a provider appears) off the DMA channels

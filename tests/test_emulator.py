@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The emulator (QEMU with qemu/patches/): its own qtest, and the in-tree C
+drivers as the cross-check of its models - bcm2835-dma under dmatest, the
+SD host, and spi-bcm2835 + spi-nor on the SPI flash in DMA and in PIO
+mode. The same guest scenarios run on the Rust provider elsewhere."""
+
+import hashlib
+import os
+import random
+import re
+import subprocess
+
+from guest import ROOT, run_scenario
+from kernel_tree import qemu_build
+from test_guest import dmatest_summaries
+
+MiB = 1 << 20
+SD_SIZE = 64 * MiB  # a power of two, as QEMU's SD model requires
+FLASH_SIZE = 8 * MiB  # the W25Q64 that scripts/run-qemu attaches
+BCM2835_CHANNELS = 11  # the board DT's brcm,dma-channel-mask 0x7f35
+
+
+def test_qtest_bcm2835_dma():
+    """QEMU's own qtest of the DMA model (tests/qtest/bcm2835-dma-test.c)."""
+    build = qemu_build()
+    env = dict(os.environ, QTEST_QEMU_BINARY=str(build / "qemu-system-aarch64"))
+    res = subprocess.run(["timeout", "-s", "KILL", "300",
+                          str(build / "tests" / "qtest" / "bcm2835-dma-test"), "--tap"],
+                         cwd=build, env=env, capture_output=True, text=True)
+    print(res.stdout, res.stderr)
+    assert res.returncode == 0, f"qtest failed (exit {res.returncode}):\n{res.stdout}{res.stderr}"
+    passed = re.findall(r"^ok \d+ ", res.stdout, re.M)
+    assert len(passed) >= 5, f"qtest ran only {len(passed)} cases"
+
+
+def test_c_driver_dmatest_every_channel_odd_lengths():
+    run = run_scenario("c-dmatest", timeout=300)
+    run.check(expect_steps=["insmod-bcm2835-dma", "insmod-dmatest", "rmmod-bcm2835-dma"])
+    summaries = dmatest_summaries(run.scenario_log())
+    assert len(summaries) == BCM2835_CHANNELS, summaries
+    for chan, (tests, failures) in summaries.items():
+        assert (tests, failures) == (50, 0), f"{chan}: {tests} tests, {failures} failures"
+
+
+def sd_round_trip(tmp_path, provider: str):
+    """The SD host doing block I/O through `provider`'s DMA: the host's
+    pattern read back, the guest's write found in the image afterwards."""
+    image = tmp_path / "sd.img"
+    data = random.Random(2835).randbytes(SD_SIZE)
+    image.write_bytes(data)
+    run = run_scenario("bcm2835-sdhost", sd=image, append=f"oxdma.provider={provider}",
+                       log_name=f"bcm2835-sdhost-{provider}")
+    run.check(expect_steps=["mmcblk0-appears", "sd-write", "sd-readback"])
+    log = run.scenario_log()
+    read = re.search(r"sd-read md5 ([0-9a-f]{32})", log)
+    assert read and read.group(1) == hashlib.md5(data[:8 * MiB]).hexdigest()
+    wrote = re.search(r"sd-write md5 ([0-9a-f]{32})", log)
+    after = image.read_bytes()
+    assert wrote and hashlib.md5(after[8 * MiB:12 * MiB]).hexdigest() == wrote.group(1)
+    return run
+
+
+def test_c_driver_sdhost_round_trip(tmp_path):
+    sd_round_trip(tmp_path, "c")
+
+
+def flash_round_trip(tmp_path, provider: str, dtb=None, name="spi-flash"):
+    """spi-bcm2835 + spi-nor on the flash over `provider`'s DMA: 1 MiB of the
+    host's pattern read, 1 MiB written and read back, and the written data
+    found in the image file after QEMU exits. Returns the SPI driver's
+    transfer counters {"dma": n, "polling": n, "irq": n} and the run."""
+    image = tmp_path / "flash.img"
+    data = random.Random(6).randbytes(FLASH_SIZE)
+    image.write_bytes(data)
+    run = run_scenario("spi-flash", timeout=300, flash=image, dtb=dtb,
+                       append=f"oxdma.provider={provider}", log_name=f"{name}-{provider}")
+    run.check(expect_steps=["insmod-spi-bcm2835", "mtd0-appears", "flash-write",
+                            "flash-readback", "rmmod-spi-bcm2835"])
+    log = run.scenario_log()
+    read = re.search(r"flash-read md5 ([0-9a-f]{32})", log)
+    assert read and read.group(1) == hashlib.md5(data[:MiB]).hexdigest(), "read of the pattern"
+    wrote = re.search(r"flash-write md5 ([0-9a-f]{32})", log)
+    assert wrote and hashlib.md5(image.read_bytes()[:MiB]).hexdigest() == wrote.group(1), \
+        "the image file does not hold what the guest wrote"
+    counts = {m[0]: int(m[1]) for m in re.findall(r"spi count_transfer_(\w+) (\d+)", log)}
+    assert set(counts) == {"dma", "polling", "irq"}, counts
+    return counts, run
+
+
+def test_c_drivers_spi_flash_in_dma_mode(tmp_path):
+    counts, run = flash_round_trip(tmp_path, "c")
+    log = run.scenario_log()
+    assert "not using DMA mode" not in log
+    assert counts["dma"] > 0, counts
+
+
+def without_spi_dmas(tmp_path):
+    """The board DTB with SPI0's dmas removed."""
+    dts = tmp_path / "no-spi-dma.dts"
+    dts.write_text('#include "bcm2837-rpi-3-b-oxdma.dts"\n\n'
+                   "&spi {\n\t/delete-property/ dmas;\n\t/delete-property/ dma-names;\n};\n")
+    dtb = tmp_path / "no-spi-dma.dtb"
+    subprocess.run([str(ROOT / "scripts" / "build-dtb"), str(dts), str(dtb)], check=True,
+                   capture_output=True)
+    return dtb
+
+
+def test_c_drivers_spi_flash_without_dmas_in_pio_mode(tmp_path):
+    counts, _ = flash_round_trip(tmp_path, "c", dtb=without_spi_dmas(tmp_path),
+                                 name="spi-flash-pio")
+    assert counts["dma"] == 0 and counts["polling"] + counts["irq"] > 0, counts
