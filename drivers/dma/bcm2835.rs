@@ -126,7 +126,7 @@ impl BcmChan {
             blocks.push(self.pool.alloc(ControlBlock::default())?, GFP_NOWAIT)?;
         }
         cb::link(&mut cbs, |i| blocks[i].dma_address(), cyclic)?;
-        for (block, cb) in blocks.iter().zip(cbs.iter()) {
+        for (block, cb) in blocks.iter_mut().zip(cbs.iter()) {
             block.write(*cb);
         }
         let len = cbs.iter().map(|cb| cb.txfr_len as usize).sum();
