@@ -11,9 +11,8 @@
 //! Documentation: `Documentation/driver-api/dmaengine/client.rst`.
 
 use super::super::{device::raw, ffi};
-use super::provider::SlaveConfig;
 use super::types::{Completion, Cookie, DmaAddr, PrepFlags, Status, TxResult};
-use super::TransferDirection;
+use super::{SlaveConfig, TransferDirection};
 use core::{
     ptr::NonNull,
     sync::atomic::{AtomicU32, Ordering},

@@ -13,7 +13,7 @@
 //! maintenance is due.
 
 use super::super::{device::raw, ffi};
-use super::provider::{Active, Channel};
+use super::provider::{Active, ChannelOps};
 use super::DmaAddr;
 use kernel::device;
 
@@ -32,7 +32,7 @@ pub(crate) enum Side {
 /// starts at its FIFO's first byte, `offset` being a multiple of its width).
 ///
 /// `active` must be the descriptor the addresses came from.
-pub(crate) fn copy<C: Channel>(
+pub(crate) fn copy<C: ChannelOps>(
     dev: &device::Device,
     _active: &Active<C>,
     dst: Side,

@@ -41,10 +41,10 @@ use bindings::{
     dma_pool::{DmaPool, PoolBlock},
     dmaengine::{
         provider::{
-            Active, Capability, Chan, Channel, DeviceInfo, Guard, Registration, ResidueGranularity,
-            SgList, SlaveConfig, Xlate,
+            Active, Capability, Channel, ChannelGuard, ChannelOps, DeviceInfo, Registration,
+            ResidueGranularity, SgList, Xlate,
         },
-        BusWidth, Cookie, DmaAddr, PrepFlags, TransferDirection, TxResult,
+        BusWidth, Cookie, DmaAddr, PrepFlags, SlaveConfig, TransferDirection, TxResult,
     },
     platform::{request_irq, set_dma_mask},
 };
@@ -139,7 +139,7 @@ impl BcmChan {
         })
     }
 
-    fn fifo(guard: &mut Guard<'_, Self>, dir: TransferDirection) -> Result<DmaAddr> {
+    fn fifo(guard: &mut ChannelGuard<'_, Self>, dir: TransferDirection) -> Result<DmaAddr> {
         let chan = guard.chan();
         let fifo = match dir {
             TransferDirection::MemToDev => guard.state().fifo[0],
@@ -158,7 +158,7 @@ impl BcmChan {
     }
 
     /// Starts the next issued descriptor if the channel is idle.
-    fn start_next(guard: &mut Guard<'_, Self>) {
+    fn start_next(guard: &mut ChannelGuard<'_, Self>) {
         if guard.state().active.is_some() {
             return;
         }
@@ -172,7 +172,7 @@ impl BcmChan {
     }
 
     /// The channel interrupt (`bcm2835_dma_callback()`).
-    fn interrupt(chan: &Chan<Self>, shared: bool) -> IrqReturn {
+    fn interrupt(chan: &Channel<Self>, shared: bool) -> IrqReturn {
         if shared && chan.read(regs::CS) & cs::INT == 0 {
             return IrqReturn::None;
         }
@@ -209,7 +209,7 @@ impl BcmChan {
     }
 
     /// Bytes left of the running `active`, from the engine's current address.
-    fn position_residue(chan: &Chan<Self>, active: &Active<Self>) -> u32 {
+    fn position_residue(chan: &Channel<Self>, active: &Active<Self>) -> u32 {
         let reg = match active.dir {
             Direction::DevToMem => regs::DEST_AD,
             _ => regs::SOURCE_AD,
@@ -219,7 +219,7 @@ impl BcmChan {
 
     /// Stops the engine: pause, let outstanding writes drain, reset
     /// (`bcm2835_dma_abort()`).
-    fn abort(chan: &Chan<Self>) {
+    fn abort(chan: &Channel<Self>) {
         if chan.read(regs::CONBLK_AD) == 0 {
             return;
         }
@@ -240,12 +240,13 @@ impl BcmChan {
     }
 }
 
-impl Channel for BcmChan {
+#[vtable]
+impl ChannelOps for BcmChan {
     type Desc = BcmDesc;
     type State = BcmState;
 
     fn prep_memcpy(
-        chan: &Chan<Self>,
+        chan: &Channel<Self>,
         dst: DmaAddr,
         src: DmaAddr,
         len: usize,
@@ -257,7 +258,7 @@ impl Channel for BcmChan {
     }
 
     fn prep_slave_sg(
-        chan: &Chan<Self>,
+        chan: &Channel<Self>,
         sg: SgList<'_>,
         dir: TransferDirection,
         _flags: PrepFlags,
@@ -278,7 +279,7 @@ impl Channel for BcmChan {
     }
 
     fn prep_cyclic(
-        chan: &Chan<Self>,
+        chan: &Channel<Self>,
         buf: DmaAddr,
         buf_len: usize,
         period_len: usize,
@@ -304,7 +305,7 @@ impl Channel for BcmChan {
         chan.descriptor(cbs, slave.dir, true)
     }
 
-    fn config(guard: &mut Guard<'_, Self>, config: &SlaveConfig) -> Result {
+    fn config(guard: &mut ChannelGuard<'_, Self>, config: &SlaveConfig) -> Result {
         let chan = guard.chan();
         let mut fifo = [None; 2];
         for (i, dir) in [TransferDirection::MemToDev, TransferDirection::DevToMem]
@@ -330,11 +331,11 @@ impl Channel for BcmChan {
         Ok(())
     }
 
-    fn issue_pending(guard: &mut Guard<'_, Self>) {
+    fn issue_pending(guard: &mut ChannelGuard<'_, Self>) {
         Self::start_next(guard);
     }
 
-    fn active_residue(guard: &mut Guard<'_, Self>, cookie: Cookie) -> Option<u32> {
+    fn active_residue(guard: &mut ChannelGuard<'_, Self>, cookie: Cookie) -> Option<u32> {
         let chan = guard.chan();
         let active = guard
             .state()
@@ -348,7 +349,7 @@ impl Channel for BcmChan {
         desc.len as u32
     }
 
-    fn pause(guard: &mut Guard<'_, Self>) -> Result {
+    fn pause(guard: &mut ChannelGuard<'_, Self>) -> Result {
         let chan = guard.chan();
         if guard.state().active.is_some() {
             chan.write(0, regs::CS);
@@ -356,7 +357,7 @@ impl Channel for BcmChan {
         Ok(())
     }
 
-    fn resume(guard: &mut Guard<'_, Self>) -> Result {
+    fn resume(guard: &mut ChannelGuard<'_, Self>) -> Result {
         let chan = guard.chan();
         if guard.state().active.is_some() {
             chan.write(cs::ACTIVE, regs::CS);
@@ -364,7 +365,7 @@ impl Channel for BcmChan {
         Ok(())
     }
 
-    fn terminate_all(guard: &mut Guard<'_, Self>) -> Result {
+    fn terminate_all(guard: &mut ChannelGuard<'_, Self>) -> Result {
         let chan = guard.chan();
         if let Some(active) = guard.state().active.take() {
             Self::abort(chan);
@@ -382,7 +383,7 @@ impl Channel for BcmChan {
 
 /// A channel's interrupt handler.
 struct ChanIrq {
-    chan: Arc<Chan<BcmChan>>,
+    chan: Arc<Channel<BcmChan>>,
     shared: bool,
 }
 

@@ -39,10 +39,10 @@ mod bindings;
 use bindings::dmaengine::{
     cpu_copy::{self, Side},
     provider::{
-        Active, Capability, Chan, Channel, DeviceInfo, Guard, Registration, ResidueGranularity,
-        Segment, SgList, SlaveConfig, Xlate,
+        Active, Capability, Channel, ChannelGuard, ChannelOps, DeviceInfo, Registration,
+        ResidueGranularity, Segment, SgList, Xlate,
     },
-    BusWidth, Cookie, DmaAddr, PrepFlags, TransferDirection, TxResult,
+    BusWidth, Cookie, DmaAddr, PrepFlags, SlaveConfig, TransferDirection, TxResult,
 };
 
 const DEFAULT_CHANNELS: u32 = 4;
@@ -100,7 +100,7 @@ struct SoftState {
 }
 
 impl SoftChan {
-    fn fifo(guard: &mut Guard<'_, Self>, dir: TransferDirection) -> Result<Fifo> {
+    fn fifo(guard: &mut ChannelGuard<'_, Self>, dir: TransferDirection) -> Result<Fifo> {
         let st = guard.state();
         let fifo = match dir {
             TransferDirection::MemToDev => st.tx,
@@ -118,7 +118,7 @@ impl SoftChan {
         })
     }
 
-    fn check_slave(chan: &Chan<Self>, dir: TransferDirection) -> Result {
+    fn check_slave(chan: &Channel<Self>, dir: TransferDirection) -> Result {
         if dir == TransferDirection::MemToMem {
             dev_err!(
                 chan.device(),
@@ -132,7 +132,7 @@ impl SoftChan {
     }
 
     /// Starts the next issued descriptor if the channel is idle.
-    fn start_next(guard: &mut Guard<'_, Self>) {
+    fn start_next(guard: &mut ChannelGuard<'_, Self>) {
         if guard.state().active.is_none() {
             let next = guard.take_next();
             let st = guard.state();
@@ -143,7 +143,7 @@ impl SoftChan {
 
     /// Moves up to `budget` bytes of the active descriptor; completes it, or
     /// reports a period, when a boundary is reached.
-    fn tick(guard: &mut Guard<'_, Self>, budget: usize) {
+    fn tick(guard: &mut ChannelGuard<'_, Self>, budget: usize) {
         let chan = guard.chan();
         let st = guard.state();
         if st.paused {
@@ -232,12 +232,13 @@ fn move_bytes(dev: &device::Device, active: &Active<SoftChan>, offset: usize, n:
     }
 }
 
-impl Channel for SoftChan {
+#[vtable]
+impl ChannelOps for SoftChan {
     type Desc = SoftDesc;
     type State = SoftState;
 
     fn prep_memcpy(
-        chan: &Chan<Self>,
+        chan: &Channel<Self>,
         dst: DmaAddr,
         src: DmaAddr,
         len: usize,
@@ -251,7 +252,7 @@ impl Channel for SoftChan {
     }
 
     fn prep_slave_sg(
-        chan: &Chan<Self>,
+        chan: &Channel<Self>,
         sg: SgList<'_>,
         dir: TransferDirection,
         _flags: PrepFlags,
@@ -273,7 +274,7 @@ impl Channel for SoftChan {
     }
 
     fn prep_cyclic(
-        chan: &Chan<Self>,
+        chan: &Channel<Self>,
         buf: DmaAddr,
         buf_len: usize,
         period_len: usize,
@@ -295,7 +296,7 @@ impl Channel for SoftChan {
         })
     }
 
-    fn config(guard: &mut Guard<'_, Self>, config: &SlaveConfig) -> Result {
+    fn config(guard: &mut ChannelGuard<'_, Self>, config: &SlaveConfig) -> Result {
         for dir in [TransferDirection::MemToDev, TransferDirection::DevToMem] {
             let width = config.device_width(dir);
             let fifo = match BusWidth::from_raw(width) {
@@ -325,11 +326,11 @@ impl Channel for SoftChan {
         Ok(())
     }
 
-    fn issue_pending(guard: &mut Guard<'_, Self>) {
+    fn issue_pending(guard: &mut ChannelGuard<'_, Self>) {
         Self::start_next(guard);
     }
 
-    fn active_residue(guard: &mut Guard<'_, Self>, cookie: Cookie) -> Option<u32> {
+    fn active_residue(guard: &mut ChannelGuard<'_, Self>, cookie: Cookie) -> Option<u32> {
         let st = guard.state();
         let active = st.active.as_ref().filter(|a| a.cookie() == cookie)?;
         Some((active.len - st.done) as u32)
@@ -339,17 +340,17 @@ impl Channel for SoftChan {
         desc.len as u32
     }
 
-    fn pause(guard: &mut Guard<'_, Self>) -> Result {
+    fn pause(guard: &mut ChannelGuard<'_, Self>) -> Result {
         guard.state().paused = true;
         Ok(())
     }
 
-    fn resume(guard: &mut Guard<'_, Self>) -> Result {
+    fn resume(guard: &mut ChannelGuard<'_, Self>) -> Result {
         guard.state().paused = false;
         Ok(())
     }
 
-    fn terminate_all(guard: &mut Guard<'_, Self>) -> Result {
+    fn terminate_all(guard: &mut ChannelGuard<'_, Self>) -> Result {
         let st = guard.state();
         st.paused = false;
         st.done = 0;
@@ -376,7 +377,7 @@ struct Engine {
     timer: HrTimer<Engine>,
     tick: Delta,
     bytes_per_tick: usize,
-    channels: KVec<Arc<Chan<SoftChan>>>,
+    channels: KVec<Arc<Channel<SoftChan>>>,
 }
 
 impl HrTimerCallback for Engine {

@@ -8,8 +8,7 @@ use super::bindings::{
     dma_mapping::{FromDevice, SgMapping, Streaming, ToDevice},
     dmaengine::{
         consumer::{Callback, DmaChannel},
-        provider::SlaveConfig,
-        Completion, PrepFlags, Status, TransferDirection, TxResult,
+        Completion, PrepFlags, SlaveConfig, Status, TransferDirection, TxResult,
     },
     of_device,
 };
