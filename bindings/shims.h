@@ -95,7 +95,11 @@ void oxdma_dma_sync_sgtable_for_device(struct device *dev,
 /* include/linux/of.h */
 void oxdma_of_node_put(struct device_node *np);
 
-/* dma-direct: a bus address of a dma-coherent device, in the linear map */
-void *oxdma_dma_to_virt(struct device *dev, dma_addr_t addr);
+/*
+ * dma-direct: the linear-map address of len bytes at DMA address addr of a
+ * dma-coherent device, or NULL if dev is not dma-coherent or any byte is
+ * not linear-map memory.
+ */
+void *oxdma_dma_to_lm_virt(struct device *dev, dma_addr_t addr, size_t len);
 
 #endif

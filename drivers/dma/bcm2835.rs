@@ -41,10 +41,10 @@ use bindings::{
     dma_pool::{DmaPool, PoolBlock},
     dmaengine::{
         provider::{
-            Active, Capability, Channel, ChannelGuard, ChannelOps, DeviceInfo, Registration,
-            ResidueGranularity, SgList, Xlate,
+            Active, Capability, Channel, ChannelGuard, ChannelOps, DeviceInfo, Fifo, MemRange,
+            Registration, ResidueGranularity, SgList, Xlate,
         },
-        BusWidth, Cookie, DmaAddr, PrepFlags, SlaveConfig, TransferDirection, TxResult,
+        BusWidth, Cookie, PrepFlags, SlaveConfig, TransferDirection, TxResult,
     },
     platform::{request_irq, set_dma_mask},
 };
@@ -88,8 +88,6 @@ struct BcmChan {
 #[derive(Default)]
 struct BcmState {
     active: Option<Active<BcmChan>>,
-    /// FIFO address per direction from the slave config: MEM_TO_DEV, DEV_TO_MEM.
-    fifo: [Option<DmaAddr>; 2],
 }
 
 fn direction(dir: TransferDirection) -> Direction {
@@ -136,24 +134,6 @@ impl BcmChan {
             dir,
             cyclic,
             len,
-        })
-    }
-
-    fn fifo(guard: &mut ChannelGuard<'_, Self>, dir: TransferDirection) -> Result<DmaAddr> {
-        let chan = guard.chan();
-        let fifo = match dir {
-            TransferDirection::MemToDev => guard.state().fifo[0],
-            TransferDirection::DevToMem => guard.state().fifo[1],
-            TransferDirection::MemToMem => None,
-        };
-        fifo.ok_or_else(|| {
-            dev_err!(
-                chan.device(),
-                "chan{}: {} transfer without a slave config\n",
-                chan.hw,
-                dir
-            );
-            EINVAL
         })
     }
 
@@ -247,13 +227,13 @@ impl ChannelOps for BcmChan {
 
     fn prep_memcpy(
         chan: &Channel<Self>,
-        dst: DmaAddr,
-        src: DmaAddr,
-        len: usize,
+        dst: MemRange,
+        src: MemRange,
         _flags: PrepFlags,
     ) -> Result<BcmDesc> {
+        let len = dst.len();
         chan.check_len("memcpy", len, 4)?;
-        let cbs = cb::memcpy_chain(dst, src, len, chan.kind.max_cb_len())?;
+        let cbs = cb::memcpy_chain(dst.addr(), src.addr(), len, chan.kind.max_cb_len())?;
         chan.descriptor(cbs, Direction::MemToMem, false)
     }
 
@@ -261,18 +241,18 @@ impl ChannelOps for BcmChan {
         chan: &Channel<Self>,
         sg: SgList<'_>,
         dir: TransferDirection,
+        fifo: Fifo,
         _flags: PrepFlags,
     ) -> Result<BcmDesc> {
-        let fifo = Self::fifo(&mut chan.lock(), dir)?;
         let mut segs = KVec::with_capacity(sg.len(), GFP_NOWAIT)?;
         for seg in sg {
-            chan.check_len("slave segment", seg.len as usize, 4)?;
-            segs.push((seg.addr, seg.len as usize), GFP_NOWAIT)?;
+            chan.check_len("slave segment", seg.len(), 4)?;
+            segs.push((seg.addr(), seg.len()), GFP_NOWAIT)?;
         }
         let slave = Slave {
             dir: direction(dir),
             dreq: chan.request_line(),
-            fifo,
+            fifo: fifo.addr(),
         };
         let cbs = cb::slave_chain(slave, segs.into_iter(), chan.kind.max_cb_len())?;
         chan.descriptor(cbs, slave.dir, false)
@@ -280,24 +260,23 @@ impl ChannelOps for BcmChan {
 
     fn prep_cyclic(
         chan: &Channel<Self>,
-        buf: DmaAddr,
-        buf_len: usize,
+        buf: MemRange,
         period_len: usize,
         dir: TransferDirection,
+        fifo: Fifo,
         flags: PrepFlags,
     ) -> Result<BcmDesc> {
-        let fifo = Self::fifo(&mut chan.lock(), dir)?;
         chan.check_len("cyclic period", period_len, 4)?;
-        chan.check_len("cyclic buffer", buf_len, period_len)?;
+        chan.check_len("cyclic buffer", buf.len(), period_len)?;
         let slave = Slave {
             dir: direction(dir),
             dreq: chan.request_line(),
-            fifo,
+            fifo: fifo.addr(),
         };
         let interrupt = flags.contains(PrepFlags::INTERRUPT);
         let cbs = cb::cyclic_chain(
             slave,
-            (buf, buf_len),
+            (buf.addr(), buf.len()),
             period_len,
             interrupt,
             chan.kind.max_cb_len(),
@@ -307,14 +286,9 @@ impl ChannelOps for BcmChan {
 
     fn config(guard: &mut ChannelGuard<'_, Self>, config: &SlaveConfig) -> Result {
         let chan = guard.chan();
-        let mut fifo = [None; 2];
-        for (i, dir) in [TransferDirection::MemToDev, TransferDirection::DevToMem]
-            .into_iter()
-            .enumerate()
-        {
+        for dir in [TransferDirection::MemToDev, TransferDirection::DevToMem] {
             match config.device_width(dir) {
-                0 => {}
-                4 => fifo[i] = Some(config.device_addr(dir)),
+                0 | 4 => {}
                 w => {
                     dev_err!(
                         chan.device(),
@@ -327,7 +301,6 @@ impl ChannelOps for BcmChan {
                 }
             }
         }
-        guard.state().fifo = fifo;
         Ok(())
     }
 

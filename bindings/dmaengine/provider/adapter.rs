@@ -11,7 +11,7 @@ use super::super::super::ffi;
 use super::super::types::{Cookie, DmaAddr, PrepFlags, Status};
 use super::super::{SlaveConfig, TransferDirection};
 use super::channel::DescBox;
-use super::ranges::SgList;
+use super::ranges::{next_desc_id, MemRange, SgList};
 use super::{Channel, ChannelOps};
 use core::{ptr, sync::atomic::Ordering};
 use kernel::{bindings, error::from_result, prelude::*};
@@ -67,9 +67,10 @@ unsafe extern "C" fn free_chan_resources<C: ChannelOps>(chan: *mut ffi::dma_chan
 fn prep_result<C: ChannelOps>(
     c: &Channel<C>,
     desc: Result<C::Desc>,
+    id: u64,
     flags: PrepFlags,
 ) -> *mut ffi::dma_async_tx_descriptor {
-    match desc.and_then(|d| c.prepare(d, flags)) {
+    match desc.and_then(|d| c.prepare(d, id, flags)) {
         Ok(tx) => tx,
         Err(e) => {
             dev_dbg!(c.device(), "chan{}: prep failed: {:?}\n", c.index(), e);
@@ -82,7 +83,9 @@ fn prep_result<C: ChannelOps>(
 ///
 /// # Safety
 ///
-/// `chan` must be the `vc.chan` of a live `Channel<C>`.
+/// `chan` must be the `vc.chan` of a live `Channel<C>`; `dst` and `src`
+/// must be `len` bytes mapped by the client for the provider's device until
+/// the descriptor completes or is terminated (dmaengine client contract).
 unsafe extern "C" fn prep_dma_memcpy<C: ChannelOps>(
     chan: *mut ffi::dma_chan,
     dst: DmaAddr,
@@ -93,7 +96,10 @@ unsafe extern "C" fn prep_dma_memcpy<C: ChannelOps>(
     // SAFETY: See the module documentation.
     let c = unsafe { Channel::<C>::from_raw(chan) };
     let flags = PrepFlags(flags);
-    prep_result(c, C::prep_memcpy(c, dst, src, len, flags), flags)
+    let id = next_desc_id();
+    // SAFETY: Mapped for this descriptor (function safety requirements).
+    let (dst, src) = unsafe { (MemRange::new(dst, len, id), MemRange::new(src, len, id)) };
+    prep_result(c, C::prep_memcpy(c, dst, src, flags), id, flags)
 }
 
 /// `device_prep_slave_sg`.
@@ -101,8 +107,9 @@ unsafe extern "C" fn prep_dma_memcpy<C: ChannelOps>(
 /// # Safety
 ///
 /// `chan` must be the `vc.chan` of a live `Channel<C>`; `sgl` must hold
-/// `sg_len` mapped entries, valid during the call (dmaengine client
-/// contract).
+/// `sg_len` entries mapped by the client for the provider's device until
+/// the descriptor completes or is terminated, valid during the call
+/// (dmaengine client contract).
 unsafe extern "C" fn prep_slave_sg<C: ChannelOps>(
     chan: *mut ffi::dma_chan,
     sgl: *mut bindings::scatterlist,
@@ -114,18 +121,24 @@ unsafe extern "C" fn prep_slave_sg<C: ChannelOps>(
     // SAFETY: See the module documentation.
     let c = unsafe { Channel::<C>::from_raw(chan) };
     let flags = PrepFlags(flags);
+    let id = next_desc_id();
     // SAFETY: Per the function's safety requirements; the list lives for
     // this call only.
-    let sg = unsafe { SgList::new(sgl, sg_len) };
-    let desc = TransferDirection::from_raw(dir).and_then(|d| C::prep_slave_sg(c, sg, d, flags));
-    prep_result(c, desc, flags)
+    let sg = unsafe { SgList::new(sgl, sg_len, id) };
+    let desc = TransferDirection::from_raw(dir).and_then(|d| {
+        let fifo = c.fifo(d, id)?;
+        C::prep_slave_sg(c, sg, d, fifo, flags)
+    });
+    prep_result(c, desc, id, flags)
 }
 
 /// `device_prep_dma_cyclic`.
 ///
 /// # Safety
 ///
-/// `chan` must be the `vc.chan` of a live `Channel<C>`.
+/// `chan` must be the `vc.chan` of a live `Channel<C>`; `buf` must be
+/// `buf_len` bytes mapped by the client for the provider's device until
+/// the descriptor is terminated (dmaengine client contract).
 unsafe extern "C" fn prep_dma_cyclic<C: ChannelOps>(
     chan: *mut ffi::dma_chan,
     buf: DmaAddr,
@@ -137,12 +150,18 @@ unsafe extern "C" fn prep_dma_cyclic<C: ChannelOps>(
     // SAFETY: See the module documentation.
     let c = unsafe { Channel::<C>::from_raw(chan) };
     let flags = PrepFlags(flags);
-    let desc = TransferDirection::from_raw(dir)
-        .and_then(|d| C::prep_cyclic(c, buf, buf_len, period_len, d, flags));
-    prep_result(c, desc, flags)
+    let id = next_desc_id();
+    // SAFETY: Mapped for this descriptor (function safety requirements).
+    let buf = unsafe { MemRange::new(buf, buf_len, id) };
+    let desc = TransferDirection::from_raw(dir).and_then(|d| {
+        let fifo = c.fifo(d, id)?;
+        C::prep_cyclic(c, buf, period_len, d, fifo, flags)
+    });
+    prep_result(c, desc, id, flags)
 }
 
-/// `device_config`: the driver applies the config.
+/// `device_config`: the driver checks the config; once it accepts it, its
+/// device sides are recorded for later slave and cyclic preps.
 ///
 /// # Safety
 ///
@@ -156,7 +175,12 @@ unsafe extern "C" fn config<C: ChannelOps>(
     let c = unsafe { Channel::<C>::from_raw(chan) };
     // SAFETY: The core passes a valid config for the duration of the call.
     let cfg = SlaveConfig::from_raw(unsafe { ptr::read(cfg) });
-    from_result(|| C::config(&mut c.lock(), &cfg).map(|()| 0))
+    from_result(|| {
+        let mut guard = c.lock();
+        C::config(&mut guard, &cfg)?;
+        guard.accept_config(&cfg);
+        Ok(0)
+    })
 }
 
 /// `device_pause`, installed only if the driver implements `pause`.

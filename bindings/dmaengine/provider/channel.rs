@@ -4,8 +4,9 @@
 //! descriptor the driver runs ([`Active`]).
 
 use super::super::super::ffi;
-use super::super::types::{Cookie, PrepFlags, TxResult};
-use super::ChannelOps;
+use super::super::types::{Cookie, DmaAddr, PrepFlags, TxResult};
+use super::super::{SlaveConfig, TransferDirection};
+use super::{ranges::next_desc_id, ChannelOps, Fifo};
 use core::{
     cell::UnsafeCell,
     marker::PhantomData,
@@ -28,10 +29,21 @@ use kernel::{
 ///
 /// `vd` is first, so a `*mut virt_dma_desc` handed out by
 /// [`Channel::prepare`] is a `*mut DescBox<C>` of a `KBox` leaked there.
+/// `id` is the identity the descriptor's [`MemRange`](super::MemRange)s
+/// and [`Fifo`] were stamped with.
 #[repr(C)]
 pub(super) struct DescBox<C: ChannelOps> {
     vd: Opaque<ffi::virt_dma_desc>,
+    id: u64,
     pub(super) desc: C::Desc,
+}
+
+/// The device side of one direction of the last accepted slave config.
+#[derive(Clone, Copy)]
+struct SlaveSide {
+    addr: DmaAddr,
+    width: u32,
+    maxburst: u32,
 }
 
 /// A provider channel: the C `struct virt_dma_chan`, the driver's data
@@ -42,7 +54,7 @@ pub(super) struct DescBox<C: ChannelOps> {
 /// - `vc` is first and was set up by `vchan_init()` with `desc_free` set to
 ///   the adapter's `desc_free::<C>`; `vc.chan` is on the channel list of
 ///   the registration's `dma_device`.
-/// - `state` is only accessed with `vc.lock` held (through
+/// - `state` and `slave` are only accessed with `vc.lock` held (through
 ///   [`ChannelGuard`]).
 #[repr(C)]
 #[pin_data(PinnedDrop)]
@@ -50,6 +62,8 @@ pub(crate) struct Channel<C: ChannelOps> {
     #[pin]
     vc: Opaque<ffi::virt_dma_chan>,
     state: UnsafeCell<C::State>,
+    /// Device sides of the last accepted slave config: MEM_TO_DEV, DEV_TO_MEM.
+    slave: UnsafeCell<[Option<SlaveSide>; 2]>,
     request_line: AtomicU32,
     pub(super) paused: AtomicBool,
     /// Descriptors allocated and not yet freed, for the debugfs summary.
@@ -61,7 +75,8 @@ pub(crate) struct Channel<C: ChannelOps> {
     data: C,
 }
 
-// SAFETY: `state` is only reached under `vc.lock` (type invariant); the C parts are synchronised by the C core; `C` is
+// SAFETY: `state` and `slave` are only reached under `vc.lock` (type
+// invariant); the C parts are synchronised by the C core; `C` is
 // `Send + Sync` and `C::State: Send`.
 unsafe impl<C: ChannelOps> Send for Channel<C> {}
 // SAFETY: As above.
@@ -117,6 +132,7 @@ impl<C: ChannelOps> Channel<C> {
                 }
             }),
             state: UnsafeCell::new(state),
+            slave: UnsafeCell::new([None, None]),
             request_line: AtomicU32::new(0),
             paused: AtomicBool::new(false),
             live_descs: AtomicUsize::new(0),
@@ -205,7 +221,40 @@ impl<C: ChannelOps> Channel<C> {
         unsafe { &*chan.cast::<Self>() }
     }
 
-    /// Boxes `desc` and hands it to virt-dma (`vchan_tx_prep()`).
+    /// The device side for `dir` of the last accepted slave config, for the
+    /// descriptor `id` being prepared.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` with a message if `dir` is not a slave direction or has no
+    /// config.
+    pub(super) fn fifo(&self, dir: TransferDirection, id: u64) -> Result<Fifo> {
+        let side = {
+            let guard = self.lock();
+            // SAFETY: The lock is held (type invariant).
+            let slave = unsafe { &*guard.chan.slave.get() };
+            match dir {
+                TransferDirection::MemToDev => slave[0],
+                TransferDirection::DevToMem => slave[1],
+                TransferDirection::MemToMem => None,
+            }
+        };
+        // SAFETY: `side` is the device side the client configured last on
+        // this channel (recorded by `accept_config`).
+        let fifo = side.and_then(|s| unsafe { Fifo::new(s.addr, s.width, s.maxburst, id) });
+        fifo.ok_or_else(|| {
+            dev_err!(
+                self.dev,
+                "chan{}: {} slave transfer without a slave config for it\n",
+                self.index,
+                dir
+            );
+            EINVAL
+        })
+    }
+
+    /// Boxes `desc`, prepared with identity `id`, and hands it to virt-dma
+    /// (`vchan_tx_prep()`).
     ///
     /// # Errors
     ///
@@ -213,11 +262,13 @@ impl<C: ChannelOps> Channel<C> {
     pub(super) fn prepare(
         &self,
         desc: C::Desc,
+        id: u64,
         flags: PrepFlags,
     ) -> Result<*mut ffi::dma_async_tx_descriptor> {
         let boxed = KBox::new(
             DescBox::<C> {
                 vd: Opaque::zeroed(),
+                id,
                 desc,
             },
             GFP_NOWAIT,
@@ -265,6 +316,25 @@ impl<'a, C: ChannelOps> ChannelGuard<'a, C> {
         // SAFETY: The lock is held for as long as `self` lives, and `&mut
         // self` makes this the only reference (type invariant of `Channel`).
         unsafe { &mut *self.chan.state.get() }
+    }
+
+    /// Records the device sides of a config the driver accepted.
+    pub(super) fn accept_config(&mut self, config: &SlaveConfig) {
+        let side = |dir| {
+            let width = config.device_width(dir);
+            (width != 0).then(|| SlaveSide {
+                addr: config.device_addr(dir),
+                width,
+                maxburst: config.device_maxburst(dir),
+            })
+        };
+        let sides = [
+            side(TransferDirection::MemToDev),
+            side(TransferDirection::DevToMem),
+        ];
+        // SAFETY: The lock is held and `&mut self` makes this the only
+        // reference (type invariant of `Channel`).
+        unsafe { *self.chan.slave.get() = sides };
     }
 
     /// Whether `active` is a descriptor of this guard's channel; if not,
@@ -375,6 +445,20 @@ impl<C: ChannelOps> Active<C> {
         // SAFETY: `vd` is alive (type invariant); the cookie was written at
         // submit, before the descriptor was issued.
         Cookie(unsafe { (*self.vd()).tx.cookie })
+    }
+
+    /// The identity its ranges were stamped with at prep.
+    pub(in crate::bindings::dmaengine) fn id(&self) -> u64 {
+        // SAFETY: `desc` is alive (type invariant); `id` is never written
+        // after prep.
+        unsafe { (*self.desc.as_ptr()).id }
+    }
+
+    /// The provider's `struct device` (the channel's `dma_device.dev`).
+    pub(in crate::bindings::dmaengine) fn raw_device(&self) -> *mut bindings::device {
+        // SAFETY: The descriptor's channel and its `dma_device` outlive it;
+        // `dev` was set before registration.
+        unsafe { (*(*self.raw_chan()).device).dev }
     }
 
     fn raw_chan(&self) -> *mut ffi::dma_chan {

@@ -14,7 +14,9 @@
 //! The C core keeps cookies and the descriptor lists; this module makes the
 //! descriptor lifecycle a matter of types:
 //!
-//! - a prep operation returns the driver's own descriptor
+//! - a prep operation receives the memory the client mapped for the
+//!   transfer as [`MemRange`]s (and the device side as a [`Fifo`]), which
+//!   only this module creates, and returns the driver's own descriptor
 //!   (`ChannelOps::Desc`), which this module boxes and hands to virt-dma
 //!   (`vchan_tx_prep()`);
 //! - only [`ChannelGuard::take_next`] moves an issued descriptor to the
@@ -29,7 +31,7 @@
 //!   runs after synchronize returns.
 //!
 //! Files: `ops.rs` (the trait and what a provider declares), `ranges.rs`
-//! (the scatterlist a prep operation receives), `channel.rs` (channel, guard,
+//! (the memory a prep operation receives), `channel.rs` (channel, guard,
 //! active descriptor), `registration.rs` (`dma_device`, of_dma, debugfs),
 //! `adapter.rs` (the C callbacks).
 //!
@@ -43,5 +45,5 @@ mod registration;
 
 pub(crate) use channel::{Active, Channel, ChannelGuard};
 pub(crate) use ops::{Capability, ChannelOps, DeviceInfo, ResidueGranularity, Xlate};
-pub(crate) use ranges::{Segment, SgList};
+pub(crate) use ranges::{Fifo, MemRange, SgList};
 pub(crate) use registration::Registration;

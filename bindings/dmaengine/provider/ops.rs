@@ -3,9 +3,9 @@
 //! What a provider implements ([`ChannelOps`]) and declares ([`DeviceInfo`]).
 
 use super::super::super::ffi;
-use super::super::types::{Cookie, DmaAddr, PrepFlags};
+use super::super::types::{Cookie, PrepFlags};
 use super::super::{SlaveConfig, TransferDirection};
-use super::{Channel, ChannelGuard, SgList};
+use super::{Channel, ChannelGuard, Fifo, MemRange, SgList};
 use kernel::{build_error, error::VTABLE_DEFAULT_ERROR, prelude::*};
 
 /// Operations a provider declares (`enum dma_transaction_type`).
@@ -105,25 +105,24 @@ pub(crate) trait ChannelOps: Send + Sync + Sized + 'static {
     /// descriptor, ... Reached through [`ChannelGuard::state`].
     type State: Send + 'static;
 
-    /// Prepares a memcpy of `len` bytes from `src` to `dst`
-    /// (`device_prep_dma_memcpy`).
+    /// Prepares a memcpy of `dst.len()` bytes (equal to `src.len()`, never
+    /// zero) from `src` to `dst` (`device_prep_dma_memcpy`).
     ///
     /// # Errors
     ///
     /// Any errno: the C core then returns NULL to the client.
     fn prep_memcpy(
         _chan: &Channel<Self>,
-        _dst: DmaAddr,
-        _src: DmaAddr,
-        _len: usize,
+        _dst: MemRange,
+        _src: MemRange,
         _flags: PrepFlags,
     ) -> Result<Self::Desc> {
         Err(EINVAL)
     }
 
-    /// Prepares a slave transfer over the segments of `sg`, in `dir`, to or
-    /// from the device address of the last slave config
-    /// (`device_prep_slave_sg`).
+    /// Prepares a slave transfer over the segments of `sg`, in `dir`
+    /// (`MemToDev` or `DevToMem`), to or from `fifo`, the device side of the
+    /// last slave config this module accepted (`device_prep_slave_sg`).
     ///
     /// # Errors
     ///
@@ -132,34 +131,37 @@ pub(crate) trait ChannelOps: Send + Sync + Sized + 'static {
         _chan: &Channel<Self>,
         _sg: SgList<'_>,
         _dir: TransferDirection,
+        _fifo: Fifo,
         _flags: PrepFlags,
     ) -> Result<Self::Desc> {
         Err(EINVAL)
     }
 
-    /// Prepares a cyclic transfer over `buf_len` bytes at `buf`, in periods
-    /// of `period_len` bytes, looping until terminated
-    /// (`device_prep_dma_cyclic`).
+    /// Prepares a cyclic transfer over `buf` (never empty) in periods of
+    /// `period_len` bytes, in `dir` to or from `fifo`, looping until
+    /// terminated (`device_prep_dma_cyclic`).
     ///
     /// # Errors
     ///
     /// Any errno: the C core then returns NULL to the client.
     fn prep_cyclic(
         _chan: &Channel<Self>,
-        _buf: DmaAddr,
-        _buf_len: usize,
+        _buf: MemRange,
         _period_len: usize,
         _dir: TransferDirection,
+        _fifo: Fifo,
         _flags: PrepFlags,
     ) -> Result<Self::Desc> {
         Err(EINVAL)
     }
 
-    /// Applies a slave config (`device_config`).
+    /// Checks a slave config (`device_config`). When this returns `Ok`,
+    /// this module records the config's device sides and passes them to
+    /// later slave and cyclic preps as their [`Fifo`].
     ///
     /// # Errors
     ///
-    /// `EINVAL` (or any errno) to refuse it.
+    /// `EINVAL` (or any errno) to refuse it; the previous config stays.
     fn config(_guard: &mut ChannelGuard<'_, Self>, _config: &SlaveConfig) -> Result {
         Err(EINVAL)
     }
