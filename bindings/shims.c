@@ -256,3 +256,16 @@ void *oxdma_dma_to_lm_virt(struct device *dev, dma_addr_t addr, size_t len)
 	return phys_to_virt(phys);
 }
 
+bool oxdma_device_lock_if_bound(struct device *dev)
+{
+	device_lock(dev);
+	if (device_is_bound(dev))
+		return true;
+	device_unlock(dev);
+	return false;
+}
+
+void oxdma_device_unlock(struct device *dev)
+{
+	device_unlock(dev);
+}

@@ -102,4 +102,11 @@ void oxdma_of_node_put(struct device_node *np);
  */
 void *oxdma_dma_to_lm_virt(struct device *dev, dma_addr_t addr, size_t len);
 
+/*
+ * include/linux/device.h: takes dev's lock (device_lock()) if dev is bound
+ * to a driver and returns true; returns false, unlocked, otherwise.
+ */
+bool oxdma_device_lock_if_bound(struct device *dev);
+void oxdma_device_unlock(struct device *dev);
+
 #endif

@@ -8,6 +8,11 @@ use super::{DmaAddr, TransferDirection};
 
 /// A slave config (`struct dma_slave_config`): the device side of slave
 /// transfers, per direction.
+///
+/// A device address makes the engine read or write there; so setting one
+/// from a raw address is `unsafe` ([`SlaveConfig::set_device`]). Consumers
+/// that use memory as the device side (the software engine's tests) go
+/// through `consumer::DmaChannel::config_memory_fifo`, which owns it.
 pub(crate) struct SlaveConfig(ffi::dma_slave_config);
 
 impl SlaveConfig {
@@ -51,7 +56,27 @@ impl SlaveConfig {
 
     /// Sets the device FIFO address and bus width (bytes) for `dir`, and the
     /// burst (words).
-    pub(crate) fn set_device(
+    ///
+    /// # Safety
+    ///
+    /// `addr` must be a DMA address the provider's engine may read (for
+    /// `MemToDev`) or write (for `DevToMem`) with width-sized accesses for as
+    /// long as any transfer prepared with this config can run: a device
+    /// FIFO register, or memory mapped for the provider's device and not
+    /// accessed by the CPU meanwhile.
+    pub(crate) unsafe fn set_device(
+        &mut self,
+        dir: TransferDirection,
+        addr: DmaAddr,
+        width: u32,
+        maxburst: u32,
+    ) -> &mut Self {
+        self.set_device_unchecked(dir, addr, width, maxburst)
+    }
+
+    /// [`Self::set_device`] for the consumer abstraction, which owns the
+    /// memory at `addr` itself.
+    pub(super) fn set_device_unchecked(
         &mut self,
         dir: TransferDirection,
         addr: DmaAddr,
