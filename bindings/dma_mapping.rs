@@ -131,16 +131,6 @@ impl<D: MapDirection> Streaming<D> {
         })
     }
 
-    /// The DMA address of the first byte.
-    pub(crate) fn dma_address(&self) -> DmaAddr {
-        self.addr
-    }
-
-    /// The length in bytes.
-    pub(crate) fn len(&self) -> usize {
-        self.buf.len()
-    }
-
     /// Gives the buffer to the CPU for `f`, then back to the device
     /// (`dma_sync_single_for_cpu()`, `dma_sync_single_for_device()`). `&mut
     /// self`: no transfer owns the mapping meanwhile; `f` sees a slice, so

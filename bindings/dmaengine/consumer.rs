@@ -707,11 +707,6 @@ pub(crate) struct Transfer<'c, H: Callback, B> {
 }
 
 impl<H: Callback, B> Transfer<'_, H, B> {
-    /// The cookie the C core gave the transfer.
-    pub(crate) fn cookie(&self) -> Cookie {
-        self.cookie
-    }
-
     /// The state of the transfer and its residue in bytes
     /// (`dmaengine_tx_status()`).
     pub(crate) fn status(&self) -> (Status, u32) {

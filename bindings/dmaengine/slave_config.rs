@@ -45,15 +45,6 @@ impl SlaveConfig {
         }
     }
 
-    /// The device-side maximum burst for `dir`, in words of the bus width.
-    pub(crate) fn device_maxburst(&self, dir: TransferDirection) -> u32 {
-        match dir {
-            TransferDirection::MemToDev => self.0.dst_maxburst,
-            TransferDirection::DevToMem => self.0.src_maxburst,
-            TransferDirection::MemToMem => 0,
-        }
-    }
-
     /// Sets the device FIFO address and bus width (bytes) for `dir`, and the
     /// burst (words).
     ///

@@ -183,7 +183,16 @@ mod tests {
                 residue: 0
             }
         );
-        assert!(transfer.finish().is_ok());
+        let Ok(mut sg) = transfer.finish() else {
+            return Err(EBUSY);
+        };
+        // The engine only read the chunks: the CPU sees them unchanged.
+        let mut intact = true;
+        sg.with_cpu(|_, chunk| {
+            let n = chunk.len();
+            intact &= chunk.iter().enumerate().all(|(i, &b)| b == pattern(i + n));
+        });
+        assert!(intact);
         // The FIFO holds the last word written: bytes 508..512 of the last chunk.
         let last = u32::from_le_bytes([
             pattern(508 + 512),
@@ -358,10 +367,10 @@ mod tests {
                 .err()
                 == Some(EINVAL)
         );
-        // A buffer mapped for the device to read, for a device write.
-        let buf = streaming::<ToDevice>(&chan, 4, 0)?;
+        // A buffer mapped for the device to write, for a device read.
+        let buf = streaming::<FromDevice>(&chan, 4, 0)?;
         assert!(
-            chan.prep_slave_single(buf, TransferDirection::DevToMem, FLAGS)
+            chan.prep_slave_single(buf, TransferDirection::MemToDev, FLAGS)
                 .err()
                 == Some(EINVAL)
         );

@@ -6,7 +6,7 @@
 use super::super::super::ffi;
 use super::super::types::{Cookie, DmaAddr, PrepFlags, TxResult};
 use super::super::{SlaveConfig, TransferDirection};
-use super::{ranges::next_desc_id, ChannelOps, Fifo};
+use super::{ChannelOps, Fifo};
 use core::{
     cell::UnsafeCell,
     marker::PhantomData,
@@ -43,7 +43,6 @@ pub(super) struct DescBox<C: ChannelOps> {
 struct SlaveSide {
     addr: DmaAddr,
     width: u32,
-    maxburst: u32,
 }
 
 /// A provider channel: the C `struct virt_dma_chan`, the driver's data
@@ -241,7 +240,7 @@ impl<C: ChannelOps> Channel<C> {
         };
         // SAFETY: `side` is the device side the client configured last on
         // this channel (recorded by `accept_config`).
-        let fifo = side.and_then(|s| unsafe { Fifo::new(s.addr, s.width, s.maxburst, id) });
+        let fifo = side.and_then(|s| unsafe { Fifo::new(s.addr, s.width, id) });
         fifo.ok_or_else(|| {
             dev_err!(
                 self.dev,
@@ -325,7 +324,6 @@ impl<'a, C: ChannelOps> ChannelGuard<'a, C> {
             (width != 0).then(|| SlaveSide {
                 addr: config.device_addr(dir),
                 width,
-                maxburst: config.device_maxburst(dir),
             })
         };
         let sides = [

@@ -71,8 +71,8 @@ impl MemRange {
 }
 
 /// The device side of a slave transfer, from the last accepted slave
-/// config: the FIFO register's DMA address, its width in bytes (1, 2, 4 or
-/// 8) and the burst in words.
+/// config: the FIFO register's DMA address and its width in bytes (1, 2, 4
+/// or 8).
 ///
 /// # Invariants
 ///
@@ -85,7 +85,6 @@ impl MemRange {
 pub(crate) struct Fifo {
     addr: DmaAddr,
     width: usize,
-    maxburst: u32,
     desc: u64,
 }
 
@@ -97,12 +96,11 @@ impl Fifo {
     ///
     /// `addr` must be the device-side address of the slave config the
     /// client last applied to the channel `desc` is prepared on.
-    pub(super) unsafe fn new(addr: DmaAddr, width: u32, maxburst: u32, desc: u64) -> Option<Self> {
+    pub(super) unsafe fn new(addr: DmaAddr, width: u32, desc: u64) -> Option<Self> {
         // INVARIANT: Per the function's safety requirements; width checked.
         matches!(width, 1 | 2 | 4 | 8).then_some(Self {
             addr,
             width: width as usize,
-            maxburst,
             desc,
         })
     }
@@ -115,11 +113,6 @@ impl Fifo {
     /// The FIFO width in bytes: 1, 2, 4 or 8.
     pub(crate) fn width(&self) -> usize {
         self.width
-    }
-
-    /// The burst, in words of [`Self::width`] (0: not set).
-    pub(crate) fn maxburst(&self) -> u32 {
-        self.maxburst
     }
 
     /// The identity of the descriptor this FIFO was handed out for.
@@ -163,11 +156,6 @@ impl SgList<'_> {
     /// Number of segments.
     pub(crate) fn len(&self) -> usize {
         self.len as usize
-    }
-
-    /// Whether there are no segments.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0
     }
 }
 
