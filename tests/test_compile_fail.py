@@ -7,7 +7,7 @@ does). One line of it ends with
 
     // compile_fail: E0505: <start of rustc's message>
 
-and may be followed by a line `// control: <code>` replacing it. The case
+and may be preceded by a line `// control: <code>` replacing it. The case
 must fail to build with exactly that error on exactly that line; its
 control (the line removed, or replaced) must build without an error or a
 warning, so that the case cannot fail for another reason.
@@ -87,9 +87,9 @@ def split_case(path: Path):
     assert len(marks) == 1, f"{path.name}: exactly one '// compile_fail:' line"
     i, m = marks[0]
     control = None
-    if i + 1 < len(lines) and CONTROL.match(lines[i + 1]):
+    if i > 0 and CONTROL.match(lines[i - 1]):
         indent = re.match(r"\s*", lines[i]).group(0)
-        control = indent + CONTROL.match(lines[i + 1]).group("code")
+        control = indent + CONTROL.match(lines[i - 1]).group("code")
     return lines, i, m.group("err"), m.group("msg"), control
 
 
@@ -135,8 +135,9 @@ def test_fails_with_the_expected_error(builder, path):
     assert re.search(rf"--> \S*snippet\.rs:{i + 1}:\d+", out), \
         f"{path.name}: error not at line {i + 1}:\n{out}"
 
-    # Control: the same case without (or with the replacement of) that line.
-    ctl = lines[:i] + ([control] if control else []) + lines[i + 1 + (1 if control else 0):]
+    # Control: the same case without (or with the replacement of) that line;
+    # the `// control:` line, a comment, stays.
+    ctl = lines[:i] + ([control] if control else []) + lines[i + 1:]
     rc, out = builder("\n".join(ctl) + "\n")
     assert rc == 0, f"{path.name} control does not build:\n{out}"
     warnings = [ln for ln in out.splitlines() if re.match(r"(warning|error)(\[|:)", ln)]
