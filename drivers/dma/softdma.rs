@@ -13,7 +13,10 @@
 //! are proven, which the emulated BCM2835 cannot model.
 //!
 //! A slave channel's "device" is a FIFO register at the slave config's
-//! address, which for this engine must be memory mapped for its device.
+//! address, which for this engine must be memory mapped for its device. The
+//! CPU copy (`bindings/dmaengine/cpu_copy.rs`) checks every address it
+//! touches: a transfer whose memory is not linear-map memory of this
+//! (`dma-coherent`) device fails with `DMA_TRANS_READ_FAILED` and a message.
 //!
 //! DT binding: `dts/bindings/dma/oxdma,soft-dma.yaml`.
 
