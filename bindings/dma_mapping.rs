@@ -1,29 +1,69 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! DMA mappings for consumers, with the direction in the type: a streaming
-//! single mapping ([`Streaming`], `dma_map_single()`) and a scatter-gather
-//! mapping of separate buffers ([`SgMapping`], `dma_map_sgtable()`) that is
-//! handed to dmaengine as a `kernel::scatterlist::SGTable`. Coherent rings
-//! use `kernel::dma::Coherent` directly.
+//! single mapping ([`Streaming`], `dma_map_single()`), a scatter-gather
+//! mapping of separate buffers ([`SgMapping`], `dma_map_sgtable()`), and a
+//! coherent buffer that remembers its device ([`CoherentBuf`], over
+//! `kernel::dma::Coherent`).
 //!
-//! Both give the CPU access to the bytes only through `with_cpu`, which
-//! syncs ownership to the CPU and back
-//! (`Documentation/core-api/dma-api-howto.rst`, "DMA Direction").
+//! A transfer owns the mappings it uses ([`DmaBuffer`]) and hands them back
+//! when it is over (`consumer::Transfer`), so the CPU reaches the bytes only
+//! while no transfer can: `with_cpu` takes `&mut self` and syncs ownership
+//! to the CPU and back (`Documentation/core-api/dma-api-howto.rst`, "DMA
+//! Direction"); a `CoherentBuf`'s bytes are reached through
+//! `kernel::dma::Coherent`'s own accessors.
 
 use super::{device::raw, ffi};
 use core::marker::PhantomData;
 use kernel::{
-    bindings, device, error::to_result, prelude::*, scatterlist::SGTable, sync::aref::ARef,
+    bindings, device,
+    dma::Coherent,
+    error::to_result,
+    prelude::*,
+    sync::aref::ARef,
+    transmute::{AsBytes, FromBytes},
     types::Opaque,
 };
 
 /// A DMA address (`dma_addr_t`), in bytes.
 type DmaAddr = bindings::dma_addr_t;
 
+/// Memory mapped for one device, contiguous in its DMA address space, that
+/// a DMA transfer may own for its duration (`consumer::DmaChannel`'s prep
+/// operations take it by value).
+///
+/// # Safety
+///
+/// An implementor guarantees that, for as long as a value lives (moves
+/// included), the [`Self::dma_len`] bytes at [`Self::dma_address`] are
+/// mapped for [`Self::device`], for device reads if
+/// [`Self::DEVICE_READS`] and device writes if [`Self::DEVICE_WRITES`], and
+/// that safe code reaches the bytes with the CPU only through `&mut self`
+/// (or through volatile accessors valid while a device writes).
+pub(crate) unsafe trait DmaBuffer: Send + 'static {
+    /// The mapping lets the device read the memory.
+    const DEVICE_READS: bool;
+    /// The mapping lets the device write the memory.
+    const DEVICE_WRITES: bool;
+
+    /// The device the memory is mapped for.
+    fn device(&self) -> &device::Device;
+
+    /// The DMA address of the first byte.
+    fn dma_address(&self) -> DmaAddr;
+
+    /// The length in bytes.
+    fn dma_len(&self) -> usize;
+}
+
 /// Direction of a streaming mapping, as a type (see [`Streaming`]).
-pub(crate) trait MapDirection {
+pub(crate) trait MapDirection: Send + 'static {
     /// The `enum dma_data_direction`.
     const RAW: bindings::dma_data_direction;
+    /// The device reads the memory.
+    const DEVICE_READS: bool;
+    /// The device writes the memory.
+    const DEVICE_WRITES: bool;
 }
 
 /// Memory the device reads (`DMA_TO_DEVICE`).
@@ -33,10 +73,14 @@ pub(crate) struct FromDevice;
 
 impl MapDirection for ToDevice {
     const RAW: bindings::dma_data_direction = bindings::dma_data_direction::DMA_TO_DEVICE;
+    const DEVICE_READS: bool = true;
+    const DEVICE_WRITES: bool = false;
 }
 
 impl MapDirection for FromDevice {
     const RAW: bindings::dma_data_direction = bindings::dma_data_direction::DMA_FROM_DEVICE;
+    const DEVICE_READS: bool = false;
+    const DEVICE_WRITES: bool = true;
 }
 
 /// A kmalloc'd buffer with a streaming DMA mapping (`dma_map_single()`)
@@ -44,11 +88,13 @@ impl MapDirection for FromDevice {
 ///
 /// The CPU reaches the bytes only through [`Streaming::with_cpu`], which
 /// hands ownership to the CPU and back (`dma_sync_single_for_cpu()`,
-/// `dma_sync_single_for_device()`).
+/// `dma_sync_single_for_device()`); a transfer that uses the mapping owns
+/// it, so `&mut self` proves that no transfer runs on it.
 ///
 /// # Invariants
 ///
-/// `addr` maps all of `buf` for `dev` in direction `D`.
+/// `addr` maps all of `buf` for `dev` in direction `D`; `buf` is neither
+/// resized nor freed while mapped.
 pub(crate) struct Streaming<D: MapDirection> {
     dev: ARef<device::Device>,
     buf: KVec<u8>,
@@ -85,18 +131,10 @@ impl<D: MapDirection> Streaming<D> {
         })
     }
 
-    /// The DMA address of the first byte.
-    pub(crate) fn dma_address(&self) -> DmaAddr {
-        self.addr
-    }
-
-    /// The length in bytes.
-    pub(crate) fn len(&self) -> usize {
-        self.buf.len()
-    }
-
-    /// Gives the buffer to the CPU for `f`, then back to the device. No
-    /// transfer may use the mapping meanwhile.
+    /// Gives the buffer to the CPU for `f`, then back to the device
+    /// (`dma_sync_single_for_cpu()`, `dma_sync_single_for_device()`). `&mut
+    /// self`: no transfer owns the mapping meanwhile; `f` sees a slice, so
+    /// it cannot resize or free the buffer.
     pub(crate) fn with_cpu<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> R {
         let dev = raw(&*self.dev);
         // SAFETY: `addr` maps `buf` for `dev` in `D` (type invariant).
@@ -105,6 +143,26 @@ impl<D: MapDirection> Streaming<D> {
         // SAFETY: As above.
         unsafe { ffi::oxdma_dma_sync_single_for_device(dev, self.addr, self.buf.len(), D::RAW.0) };
         r
+    }
+}
+
+// SAFETY: `addr` maps the heap buffer `buf`, which moves do not move, for
+// `dev` in `D` until drop (type invariant); the CPU reaches it only through
+// `with_cpu(&mut self)`.
+unsafe impl<D: MapDirection> DmaBuffer for Streaming<D> {
+    const DEVICE_READS: bool = D::DEVICE_READS;
+    const DEVICE_WRITES: bool = D::DEVICE_WRITES;
+
+    fn device(&self) -> &device::Device {
+        &self.dev
+    }
+
+    fn dma_address(&self) -> DmaAddr {
+        self.addr
+    }
+
+    fn dma_len(&self) -> usize {
+        self.buf.len()
     }
 }
 
@@ -124,7 +182,8 @@ impl<D: MapDirection> Drop for Streaming<D> {
 /// # Invariants
 ///
 /// `table` is an allocated `sg_table` with one entry per chunk, mapped for
-/// `dev` in `D` (`dma_map_sgtable()`).
+/// `dev` in `D` (`dma_map_sgtable()`); the chunks are neither resized nor
+/// freed while mapped.
 pub(crate) struct SgMapping<D: MapDirection> {
     dev: ARef<device::Device>,
     chunks: KVec<KVec<u8>>,
@@ -181,23 +240,55 @@ impl<D: MapDirection> SgMapping<D> {
         })
     }
 
-    /// The mapped table, for `DmaChannel::prep_slave_sg`.
-    pub(crate) fn table(&self) -> &SGTable {
-        // SAFETY: `table` is a valid, mapped table that is neither changed
-        // nor freed while `self` is borrowed.
-        unsafe { SGTable::from_raw(self.table.get()) }
+    /// The device the table is mapped for.
+    pub(crate) fn device(&self) -> &device::Device {
+        &self.dev
     }
 
-    /// Gives the chunks to the CPU for `f`, then back to the device. No
-    /// transfer may use the mapping meanwhile.
-    pub(crate) fn with_cpu<R>(&mut self, f: impl FnOnce(&mut [KVec<u8>]) -> R) -> R {
+    /// The number of mapped entries (`sgt.nents`) and the first one, for
+    /// `dmaengine_prep_slave_sg()`.
+    pub(crate) fn raw_entries(&self) -> (*mut bindings::scatterlist, u32) {
+        let t = self.table.get();
+        // SAFETY: `table` is a valid, mapped table (type invariant).
+        unsafe { ((*t).sgl, (*t).nents) }
+    }
+
+    /// The `(dma_address, dma_len)` of each mapped entry, in bytes.
+    pub(crate) fn segments(&self) -> impl Iterator<Item = (DmaAddr, usize)> + '_ {
+        let (mut sg, mut n) = self.raw_entries();
+        core::iter::from_fn(move || {
+            if n == 0 || sg.is_null() {
+                return None;
+            }
+            // SAFETY: `sg` is a mapped entry of the table (type invariant),
+            // alive while `self` is borrowed.
+            let seg = unsafe {
+                (
+                    bindings::sg_dma_address(sg),
+                    bindings::sg_dma_len(sg) as usize,
+                )
+            };
+            n -= 1;
+            // SAFETY: As above.
+            sg = unsafe { bindings::sg_next(sg) };
+            Some(seg)
+        })
+    }
+
+    /// Gives the chunks to the CPU, then back to the device
+    /// (`dma_sync_sgtable_for_cpu()`, `dma_sync_sgtable_for_device()`),
+    /// calling `f` with each chunk's index and bytes. `&mut self`: no
+    /// transfer owns the mapping meanwhile; `f` sees slices, so it cannot
+    /// resize or free a chunk.
+    pub(crate) fn with_cpu(&mut self, mut f: impl FnMut(usize, &mut [u8])) {
         let dev = raw(&*self.dev);
         // SAFETY: The table is mapped for `dev` in `D` (type invariant).
         unsafe { ffi::oxdma_dma_sync_sgtable_for_cpu(dev, self.table.get().cast(), D::RAW.0) };
-        let r = f(&mut self.chunks);
+        for (i, chunk) in self.chunks.iter_mut().enumerate() {
+            f(i, chunk);
+        }
         // SAFETY: As above.
         unsafe { ffi::oxdma_dma_sync_sgtable_for_device(dev, self.table.get().cast(), D::RAW.0) };
-        r
     }
 }
 
@@ -210,5 +301,81 @@ impl<D: MapDirection> Drop for SgMapping<D> {
             bindings::dma_unmap_sgtable(raw(&*self.dev), t, D::RAW, 0);
             bindings::sg_free_table(t);
         }
+    }
+}
+
+/// A coherent buffer of `T`s (`dma_alloc_coherent()`, through
+/// `kernel::dma::Coherent`) that remembers the device it was allocated for,
+/// so that a transfer can check it runs on that device.
+///
+/// The CPU reaches the bytes through [`CoherentBuf::coherent`] and the
+/// kernel crate's accessors (`io_read!`, `io_write!`: volatile, valid while
+/// a device accesses the memory); a transfer owns the buffer while it runs.
+///
+/// # Invariants
+///
+/// `mem` was allocated for `dev`.
+pub(crate) struct CoherentBuf<T: AsBytes + FromBytes> {
+    dev: ARef<device::Device>,
+    mem: Coherent<[T]>,
+}
+
+impl<T: AsBytes + FromBytes> CoherentBuf<T> {
+    /// `len` zeroed `T`s for `dev`.
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM`; `EINVAL` for `len == 0`.
+    pub(crate) fn zeroed(dev: &device::Device<device::Bound>, len: usize) -> Result<Self> {
+        if len == 0 {
+            return Err(EINVAL);
+        }
+        Ok(Self {
+            dev: ARef::from(&**dev),
+            mem: Coherent::<T>::zeroed_slice(dev, len, GFP_KERNEL)?,
+        })
+    }
+
+    /// A copy of `values` for `dev`.
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM`; `EINVAL` for an empty slice.
+    pub(crate) fn from_slice(dev: &device::Device<device::Bound>, values: &[T]) -> Result<Self>
+    where
+        T: Copy,
+    {
+        if values.is_empty() {
+            return Err(EINVAL);
+        }
+        Ok(Self {
+            dev: ARef::from(&**dev),
+            mem: Coherent::<T>::from_slice(dev, values, GFP_KERNEL)?,
+        })
+    }
+
+    /// The coherent allocation, for the kernel crate's accessors.
+    pub(crate) fn coherent(&self) -> &Coherent<[T]> {
+        &self.mem
+    }
+}
+
+// SAFETY: `mem` is a coherent allocation for `dev` (type invariant), mapped
+// for both directions until drop; a move does not move it; the CPU reaches
+// it only through `Coherent`'s volatile accessors.
+unsafe impl<T: AsBytes + FromBytes + Send + 'static> DmaBuffer for CoherentBuf<T> {
+    const DEVICE_READS: bool = true;
+    const DEVICE_WRITES: bool = true;
+
+    fn device(&self) -> &device::Device {
+        &self.dev
+    }
+
+    fn dma_address(&self) -> DmaAddr {
+        self.mem.dma_address()
+    }
+
+    fn dma_len(&self) -> usize {
+        self.mem.size()
     }
 }

@@ -10,6 +10,7 @@ use kernel::{
     bindings, device,
     prelude::*,
     sync::{aref::ARef, Arc},
+    task::might_sleep,
 };
 
 /// A pool of coherent blocks holding one `T` each, `align`-byte aligned.
@@ -75,7 +76,7 @@ impl<T: Copy> DmaPool<T> {
         let vaddr =
             unsafe { ffi::dma_pool_alloc(self.pool.as_ptr(), bindings::GFP_NOWAIT, &mut dma) };
         let vaddr = NonNull::new(vaddr.cast::<T>()).ok_or(ENOMEM)?;
-        let block = PoolBlock {
+        let mut block = PoolBlock {
             pool: self.clone(),
             vaddr,
             dma,
@@ -86,7 +87,9 @@ impl<T: Copy> DmaPool<T> {
 }
 
 impl<T: Copy> Drop for DmaPool<T> {
+    /// Destroys the pool (`dma_pool_destroy()`); may sleep.
     fn drop(&mut self) {
+        might_sleep();
         // SAFETY: No block is left: each holds an `Arc` to the pool.
         unsafe { ffi::dma_pool_destroy(self.pool.as_ptr()) };
     }
@@ -105,7 +108,7 @@ pub(crate) struct PoolBlock<T: Copy> {
 
 // SAFETY: The block is owned; see `DmaPool`.
 unsafe impl<T: Copy + Send> Send for PoolBlock<T> {}
-// SAFETY: Shared access reads with volatile loads only.
+// SAFETY: Shared access only reads the DMA address; writes need `&mut`.
 unsafe impl<T: Copy + Send> Sync for PoolBlock<T> {}
 
 impl<T: Copy> PoolBlock<T> {
@@ -115,8 +118,8 @@ impl<T: Copy> PoolBlock<T> {
     }
 
     /// Stores `value` where the device reads it (coherent memory: visible
-    /// to the device without a sync).
-    pub(crate) fn write(&self, value: T) {
+    /// to the device without a sync). `&mut self`: one writer at a time.
+    pub(crate) fn write(&mut self, value: T) {
         // SAFETY: `vaddr` is a live, aligned block of `size_of::<T>()` bytes
         // (type invariant); volatile, as the device may read it.
         unsafe { self.vaddr.as_ptr().write_volatile(value) };

@@ -5,6 +5,8 @@
  * directory, because Kbuild links an object into one module only.
  */
 #include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
+#include <linux/overflow.h>
 #include "shims.h"
 
 const char *oxdma_dmaengine_get_direction_text(enum dma_transfer_direction dir)
@@ -236,7 +238,34 @@ void oxdma_of_node_put(struct device_node *np)
 	of_node_put(np);
 }
 
-void *oxdma_dma_to_virt(struct device *dev, dma_addr_t addr)
+void *oxdma_dma_to_lm_virt(struct device *dev, dma_addr_t addr, size_t len)
 {
-	return phys_to_virt(dma_to_phys(dev, addr));
+	phys_addr_t phys, last, page;
+
+	if (!len || !dev_is_dma_coherent(dev))
+		return NULL;
+	phys = dma_to_phys(dev, addr);
+	if (phys == (phys_addr_t)-1 || check_add_overflow(phys, len - 1, &last))
+		return NULL;
+	for (page = phys & PAGE_MASK; ; page += PAGE_SIZE) {
+		if (!virt_addr_valid(phys_to_virt(page)))
+			return NULL;
+		if (last - page < PAGE_SIZE)	/* the last page: no wrap */
+			break;
+	}
+	return phys_to_virt(phys);
+}
+
+bool oxdma_device_lock_if_bound(struct device *dev)
+{
+	device_lock(dev);
+	if (device_is_bound(dev))
+		return true;
+	device_unlock(dev);
+	return false;
+}
+
+void oxdma_device_unlock(struct device *dev)
+{
+	device_unlock(dev);
 }

@@ -95,7 +95,18 @@ void oxdma_dma_sync_sgtable_for_device(struct device *dev,
 /* include/linux/of.h */
 void oxdma_of_node_put(struct device_node *np);
 
-/* dma-direct: a bus address of a dma-coherent device, in the linear map */
-void *oxdma_dma_to_virt(struct device *dev, dma_addr_t addr);
+/*
+ * dma-direct: the linear-map address of len bytes at DMA address addr of a
+ * dma-coherent device, or NULL if dev is not dma-coherent or any byte is
+ * not linear-map memory.
+ */
+void *oxdma_dma_to_lm_virt(struct device *dev, dma_addr_t addr, size_t len);
+
+/*
+ * include/linux/device.h: takes dev's lock (device_lock()) if dev is bound
+ * to a driver and returns true; returns false, unlocked, otherwise.
+ */
+bool oxdma_device_lock_if_bound(struct device *dev);
+void oxdma_device_unlock(struct device *dev);
 
 #endif

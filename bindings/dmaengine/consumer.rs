@@ -3,6 +3,26 @@
 //! dmaengine consumers: requesting a channel by DT `dma-names`, configuring
 //! it, preparing, submitting and controlling transfers.
 //!
+//! Memory safety by construction:
+//!
+//! - a transfer owns the mappings it uses: the prep operations take them by
+//!   value ([`DmaBuffer`], [`SgMapping`]) and check that they are mapped for
+//!   the channel's DMA device, in the right direction, and long enough; the
+//!   [`Transfer`] hands them back once the transfer is complete or the
+//!   channel was terminated ([`Transfer::finish`], [`Transfer::abort`]).
+//!   A transfer that is dropped unfinished terminates the channel first; one
+//!   that is leaked (`mem::forget`) leaks its mappings with it, so its
+//!   memory is never freed under the engine. Variants that take raw DMA
+//!   addresses are `unsafe`;
+//! - the CPU reaches a mapping's bytes only through `&mut` (or volatile
+//!   coherent accessors), which it cannot have while a transfer owns it;
+//! - safe code never holds a C descriptor: [`Descriptor`] records the
+//!   request, and [`Descriptor::submit`] prepares and submits it in one
+//!   step; [`DmaChannel::terminate_sync`] takes `&mut self`, so no prepared
+//!   [`Descriptor`] can be outstanding either;
+//! - a consumer never invents a `Device<Bound>`: the DMA device is lent
+//!   under its device lock, if bound ([`DmaChannel::with_dma_device`]).
+//!
 //! Completion callbacks are a safe trait, [`Callback`], implemented once per
 //! channel. The channel owns its callback object and, on drop, terminates
 //! and synchronises (`dmaengine_terminate_sync()`) before releasing, so no
@@ -10,20 +30,20 @@
 //!
 //! Documentation: `Documentation/driver-api/dmaengine/client.rst`.
 
-use super::super::{device::raw, ffi};
-use super::provider::SlaveConfig;
-use super::types::{Completion, Cookie, DmaAddr, PrepFlags, Status, TxResult};
-use super::TransferDirection;
-use core::{
-    ptr::NonNull,
-    sync::atomic::{AtomicU32, Ordering},
+use super::super::{
+    device::raw,
+    dma_mapping::{CoherentBuf, DmaBuffer, MapDirection, SgMapping},
+    ffi,
 };
+use super::types::{Completion, Cookie, DmaAddr, PrepFlags, Status, TxResult};
+use super::{SlaveConfig, TransferDirection};
+use core::{mem, ptr::NonNull};
 use kernel::{
     bindings, device,
     error::{from_err_ptr, to_result},
     prelude::*,
-    scatterlist::SGTable,
     sync::{aref::ARef, Arc},
+    task::might_sleep,
 };
 
 /// A consumer's completion callback, called once per completed transfer
@@ -34,26 +54,50 @@ pub(crate) trait Callback: Send + Sync + 'static {
     fn complete(&self, completion: Completion);
 }
 
+/// Memory a [`DmaChannel`] owns as the device side of one direction (see
+/// [`DmaChannel::config_memory_fifo`]).
+struct MemoryFifo {
+    buf: CoherentBuf<u32>,
+    /// Access width in bytes.
+    width: u32,
+    /// Burst in words.
+    maxburst: u32,
+}
+
 /// A DMA channel held by a consumer, from `dma_request_chan()` until drop
 /// (`dmaengine_terminate_sync()`, `dma_release_channel()`).
+///
+/// Not `Sync`: its transfers borrow it, and one of them may terminate it;
+/// share it behind a lock.
 ///
 /// # Invariants
 ///
 /// `chan` is a channel this consumer holds; `callback` lives at least as
-/// long as any transfer submitted on it can call back.
+/// long as any transfer submitted on it can call back. A memory FIFO in
+/// `fifos` is configured on the channel, or was until a terminate.
 pub(crate) struct DmaChannel<H: Callback> {
     chan: NonNull<ffi::dma_chan>,
     callback: Arc<H>,
     caps: Option<ffi::dma_slave_caps>,
     /// Configured device bus widths in bytes, MEM_TO_DEV then DEV_TO_MEM.
-    widths: [AtomicU32; 2],
+    widths: [u32; 2],
+    /// Memory configured as the device side, MEM_TO_DEV then DEV_TO_MEM.
+    fifos: [Option<MemoryFifo>; 2],
     client: ARef<device::Device>,
 }
 
-// SAFETY: The dmaengine consumer API may be called from any thread.
+// SAFETY: The dmaengine consumer API may be called from any thread; the
+// callback object is `Send + Sync`.
 unsafe impl<H: Callback> Send for DmaChannel<H> {}
-// SAFETY: As above; mutation goes through `&mut self`.
-unsafe impl<H: Callback> Sync for DmaChannel<H> {}
+
+/// The index of `dir` in per-direction arrays (MEM_TO_DEV, DEV_TO_MEM).
+fn slot(dir: TransferDirection) -> Option<usize> {
+    match dir {
+        TransferDirection::MemToDev => Some(0),
+        TransferDirection::DevToMem => Some(1),
+        TransferDirection::MemToMem => None,
+    }
+}
 
 impl<H: Callback> DmaChannel<H> {
     /// Requests the channel named `name` in `dev`'s DT `dma-names`
@@ -80,28 +124,50 @@ impl<H: Callback> DmaChannel<H> {
             // A memcpy-only provider has no slave caps.
             _ => None,
         };
+        // INVARIANT: `chan` was just requested; no memory FIFO yet.
         Ok(Self {
             chan,
             callback,
             caps,
-            widths: [AtomicU32::new(0), AtomicU32::new(0)],
+            widths: [0, 0],
+            fifos: [None, None],
             client: dev.into(),
         })
     }
 
-    /// The device to map transfer buffers for: the provider's
-    /// (`dmaengine_get_dma_device()`).
+    /// The provider's `struct device`, which transfer memory must be mapped
+    /// for (`dmaengine_get_dma_device()`).
+    fn raw_dma_device(&self) -> *mut bindings::device {
+        // SAFETY: `chan` is held.
+        unsafe { ffi::oxdma_dmaengine_get_dma_device(self.chan.as_ptr()) }
+    }
+
+    /// Calls `f` with the device to map transfer memory for (the provider's,
+    /// `dmaengine_get_dma_device()`), under its device lock
+    /// (`device_lock()`), so that it stays bound while `f` runs; may sleep.
+    /// `f` must not call this again (the lock does not nest: it would
+    /// deadlock).
     ///
-    /// This relies on the dmaengine rule that a provider stays bound while
-    /// clients hold its channels: the C core only warns when it is unbound
-    /// under them (`dma_async_device_unregister()`), a gap the C API shares.
-    pub(crate) fn dma_device(&self) -> &device::Device<device::Bound> {
-        // SAFETY: The channel is held, so its provider is registered, and
-        // bound per the rule above.
-        unsafe {
-            let dev = ffi::oxdma_dmaengine_get_dma_device(self.chan.as_ptr());
-            device::Device::<device::Normal>::from_raw(dev).as_bound()
+    /// # Errors
+    ///
+    /// `ENODEV` if the DMA device is not bound to a driver.
+    pub(crate) fn with_dma_device<R>(
+        &self,
+        f: impl FnOnce(&device::Device<device::Bound>) -> R,
+    ) -> Result<R> {
+        let dev = self.raw_dma_device();
+        // SAFETY: The channel is held, so its provider's device is
+        // registered and referenced by the dmaengine core.
+        if !unsafe { ffi::oxdma_device_lock_if_bound(dev) } {
+            return Err(ENODEV);
         }
+        // SAFETY: The device is referenced (above) and bound; its lock,
+        // held until after `f` returns, keeps it bound, and the reference
+        // given to `f` cannot outlive the call.
+        let r = f(unsafe { device::Device::<device::Normal>::from_raw(dev).as_bound() });
+        // SAFETY: Locked by `oxdma_device_lock_if_bound()` above.
+        unsafe { ffi::oxdma_device_unlock(dev) };
+        Ok(r)
     }
 
     /// The callback object, e.g. to read what it recorded.
@@ -109,17 +175,27 @@ impl<H: Callback> DmaChannel<H> {
         &self.callback
     }
 
-    /// Applies `config` (`dmaengine_slave_config()`).
-    ///
-    /// # Errors
-    ///
-    /// `EINVAL` if a configured device bus width is not one the provider
-    /// supports (`dma_slave_caps`); the provider's errno otherwise.
-    pub(crate) fn config(&self, config: &mut SlaveConfig) -> Result {
-        for (i, dir) in [TransferDirection::MemToDev, TransferDirection::DevToMem]
-            .into_iter()
-            .enumerate()
-        {
+    /// Checks that `buf` (`what`: "source", ...) is mapped for the channel's
+    /// DMA device, for device reads if `reads` and writes if `writes`.
+    fn check_buffer<B: DmaBuffer>(&self, buf: &B, what: &str, reads: bool, writes: bool) -> Result {
+        let reason = if raw(buf.device()) != self.raw_dma_device() {
+            "mapped for another device than the channel's"
+        } else if reads && !B::DEVICE_READS {
+            "not mapped for the device to read"
+        } else if writes && !B::DEVICE_WRITES {
+            "not mapped for the device to write"
+        } else {
+            return Ok(());
+        };
+        dev_err!(self.client, "DMA {} buffer: {}\n", what, reason);
+        Err(EINVAL)
+    }
+
+    /// Checks `config`'s bus widths against the provider's and applies it
+    /// (`dmaengine_slave_config()`).
+    fn apply_config(&mut self, config: &mut SlaveConfig) -> Result {
+        let mut widths = [0; 2];
+        for dir in [TransferDirection::MemToDev, TransferDirection::DevToMem] {
             let width = config.device_width(dir);
             if width == 0 {
                 continue;
@@ -138,10 +214,99 @@ impl<H: Callback> DmaChannel<H> {
                 );
                 return Err(EINVAL);
             }
-            self.widths[i].store(width, Ordering::Relaxed);
+            if let Some(i) = slot(dir) {
+                widths[i] = width;
+            }
         }
         // SAFETY: `chan` is held; `config` is valid for the call.
-        to_result(unsafe { ffi::oxdma_dmaengine_slave_config(self.chan.as_ptr(), config.as_raw()) })
+        to_result(unsafe {
+            ffi::oxdma_dmaengine_slave_config(self.chan.as_ptr(), config.as_raw())
+        })?;
+        self.widths = widths;
+        Ok(())
+    }
+
+    /// Applies `config` (`dmaengine_slave_config()`). Its device addresses
+    /// were set with the `unsafe` [`SlaveConfig::set_device`]. Memory FIFOs
+    /// configured before are dropped, after a terminate.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if a configured device bus width is not one the provider
+    /// supports (`dma_slave_caps`); the provider's errno otherwise.
+    pub(crate) fn config(&mut self, config: &mut SlaveConfig) -> Result {
+        if self.fifos.iter().any(Option::is_some) {
+            // Only leaked transfers can still use them (`&mut self`).
+            self.terminate()?;
+        }
+        self.apply_config(config)?;
+        // INVARIANT: No memory FIFO is configured any more.
+        self.fifos = [None, None];
+        Ok(())
+    }
+
+    /// Configures `fifo`, memory mapped for the channel's DMA device, as
+    /// the device side of `dir` with `width`-byte accesses (the FIFO's first
+    /// `width` bytes) and bursts of `maxburst` words: a stand-in for a
+    /// device register, for a provider whose engine is the CPU. The channel
+    /// owns `fifo` from now on ([`Self::memory_fifo`]); the other
+    /// direction's memory FIFO, if any, stays configured. If one is
+    /// replaced, the channel is terminated first.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if `dir` is not a slave direction, `fifo` is not mapped for
+    /// the DMA device or is shorter than `width`, or the width is not
+    /// supported; the provider's errno.
+    pub(crate) fn config_memory_fifo(
+        &mut self,
+        dir: TransferDirection,
+        fifo: CoherentBuf<u32>,
+        width: u32,
+        maxburst: u32,
+    ) -> Result {
+        let i = slot(dir).ok_or(EINVAL)?;
+        self.check_buffer(&fifo, "FIFO", true, true)?;
+        if (fifo.dma_len() as u64) < width.into() {
+            dev_err!(
+                self.client,
+                "{}: FIFO of {} bytes for a {}-byte width\n",
+                dir,
+                fifo.dma_len(),
+                width
+            );
+            return Err(EINVAL);
+        }
+        if self.fifos[i].is_some() {
+            // Only leaked transfers can still use it (`&mut self`).
+            self.terminate()?;
+        }
+        let mut config = SlaveConfig::new();
+        for (j, other) in [TransferDirection::MemToDev, TransferDirection::DevToMem]
+            .into_iter()
+            .enumerate()
+        {
+            if j == i {
+                config.set_device_unchecked(dir, fifo.dma_address(), width, maxburst);
+            } else if let Some(f) = &self.fifos[j] {
+                config.set_device_unchecked(other, f.buf.dma_address(), f.width, f.maxburst);
+            }
+        }
+        self.apply_config(&mut config)?;
+        // INVARIANT: `fifo` is configured for `dir`; the old one was only
+        // used by transfers terminated above.
+        self.fifos[i] = Some(MemoryFifo {
+            buf: fifo,
+            width,
+            maxburst,
+        });
+        Ok(())
+    }
+
+    /// The memory FIFO configured for `dir`, to read what the engine wrote
+    /// there (through `kernel::dma::Coherent`'s volatile accessors).
+    pub(crate) fn memory_fifo(&self, dir: TransferDirection) -> Option<&CoherentBuf<u32>> {
+        slot(dir).and_then(|i| self.fifos[i].as_ref().map(|f| &f.buf))
     }
 
     /// Checks a slave transfer request: direction offered, configured, and
@@ -151,11 +316,7 @@ impl<H: Callback> DmaChannel<H> {
             .caps
             .as_ref()
             .is_some_and(|c| c.directions & (1 << dir.as_raw()) != 0);
-        let width = match dir {
-            TransferDirection::MemToDev => self.widths[0].load(Ordering::Relaxed),
-            TransferDirection::DevToMem => self.widths[1].load(Ordering::Relaxed),
-            TransferDirection::MemToMem => 0,
-        };
+        let width = slot(dir).map_or(0, |i| self.widths[i]);
         if !offered || width == 0 {
             dev_err!(
                 self.client,
@@ -182,148 +343,177 @@ impl<H: Callback> DmaChannel<H> {
         Ok(())
     }
 
-    fn prepared(&self, tx: *mut ffi::dma_async_tx_descriptor) -> Result<Descriptor<'_, H>> {
-        match NonNull::new(tx) {
-            Some(tx) => Ok(Descriptor { tx, chan: self }),
-            None => {
-                dev_err!(self.client, "the DMA provider refused the transfer\n");
-                Err(EIO)
-            }
+    /// Checks the memory side of a slave transfer in `dir`.
+    fn check_slave_buffer<B: DmaBuffer>(&self, buf: &B, dir: TransferDirection) -> Result {
+        let to_dev = dir == TransferDirection::MemToDev;
+        self.check_buffer(buf, "slave", to_dev, !to_dev)
+    }
+
+    fn descriptor<B>(&self, op: Op, buffers: B, flags: PrepFlags) -> Descriptor<'_, H, B> {
+        Descriptor {
+            chan: self,
+            op,
+            buffers,
+            flags,
         }
     }
 
-    /// Prepares a memcpy of `len` bytes from `src` to `dst`, DMA addresses
-    /// mapped for [`Self::dma_device`].
+    /// Prepares a memcpy of the first `len` bytes of `src` to `dst`; the
+    /// transfer owns both.
     ///
     /// # Errors
     ///
-    /// `EINVAL` for a zero length or addresses/length not aligned to the
-    /// provider's `copy_align`; `EIO` if the provider refused.
-    pub(crate) fn prep_memcpy(
+    /// `EINVAL` for a zero length, a length beyond either buffer, addresses
+    /// or length not aligned to the provider's `copy_align`, or a buffer not
+    /// mapped for the channel's DMA device in the right direction.
+    pub(crate) fn prep_memcpy<D: DmaBuffer, S: DmaBuffer>(
         &self,
-        dst: DmaAddr,
-        src: DmaAddr,
+        dst: D,
+        src: S,
         len: usize,
         flags: PrepFlags,
-    ) -> Result<Descriptor<'_, H>> {
+    ) -> Result<Descriptor<'_, H, (D, S)>> {
+        self.check_buffer(&dst, "destination", false, true)?;
+        self.check_buffer(&src, "source", true, false)?;
         // SAFETY: The channel is held, so its `device` is valid.
-        let align = 1usize << unsafe { (*(*self.chan.as_ptr()).device).copy_align };
-        if len == 0 || (len | dst as usize | src as usize) % align != 0 {
+        let align = 1u64 << unsafe { (*(*self.chan.as_ptr()).device).copy_align };
+        let (d, s) = (dst.dma_address(), src.dma_address());
+        if len == 0
+            || len > dst.dma_len()
+            || len > src.dma_len()
+            || (len as u64 | d | s) % align != 0
+        {
             dev_err!(
                 self.client,
-                "memcpy of {} bytes: must be a non-zero multiple of {} bytes, aligned\n",
+                "memcpy of {} bytes: must be a non-zero multiple of {} bytes, aligned, within both buffers\n",
                 len,
                 align
             );
             return Err(EINVAL);
         }
-        // SAFETY: `chan` is held.
-        self.prepared(unsafe {
-            ffi::oxdma_dmaengine_prep_dma_memcpy(self.chan.as_ptr(), dst, src, len, flags.0)
-        })
+        let op = Op::Memcpy {
+            dst: d,
+            src: s,
+            len,
+        };
+        Ok(self.descriptor(op, (dst, src), flags))
     }
 
-    /// Prepares a slave transfer of one buffer of `len` bytes at `buf`.
+    /// Prepares a slave transfer of all of `buf` in `dir`; the transfer
+    /// owns `buf`.
     ///
     /// # Errors
     ///
-    /// `EINVAL` for a direction not offered or not configured, or a length
-    /// that is zero or not a multiple of the bus width; `EIO` if the
-    /// provider refused.
-    pub(crate) fn prep_slave_single(
+    /// `EINVAL` for a direction not offered or not configured, a length
+    /// that is not a multiple of the bus width, or a buffer not mapped for
+    /// the channel's DMA device in the right direction.
+    pub(crate) fn prep_slave_single<B: DmaBuffer>(
+        &self,
+        buf: B,
+        dir: TransferDirection,
+        flags: PrepFlags,
+    ) -> Result<Descriptor<'_, H, B>> {
+        self.check_slave(dir, buf.dma_len())?;
+        self.check_slave_buffer(&buf, dir)?;
+        let op = Op::Single {
+            buf: buf.dma_address(),
+            len: buf.dma_len(),
+            dir,
+        };
+        Ok(self.descriptor(op, buf, flags))
+    }
+
+    /// Prepares a slave transfer of `len` bytes at DMA address `buf`, which
+    /// the caller mapped itself.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::prep_slave_single`].
+    ///
+    /// # Safety
+    ///
+    /// The `len` bytes at `buf` must be mapped for the channel's DMA device
+    /// (in the direction of `dir`), and neither unmapped nor accessed by the
+    /// CPU, from the submit until the transfer completes or the channel is
+    /// terminated and synchronised.
+    pub(crate) unsafe fn prep_slave_single_raw(
         &self,
         buf: DmaAddr,
         len: usize,
         dir: TransferDirection,
         flags: PrepFlags,
-    ) -> Result<Descriptor<'_, H>> {
+    ) -> Result<Descriptor<'_, H, ()>> {
         self.check_slave(dir, len)?;
-        // SAFETY: `chan` is held.
-        self.prepared(unsafe {
-            ffi::oxdma_dmaengine_prep_slave_single(
-                self.chan.as_ptr(),
-                buf,
-                len,
-                dir.as_raw(),
-                flags.0,
-            )
-        })
+        Ok(self.descriptor(Op::Single { buf, len, dir }, (), flags))
     }
 
-    /// Prepares a slave transfer over the mapped segments of `sgt`.
+    /// Prepares a slave transfer over the mapped segments of `sg` in `dir`;
+    /// the transfer owns `sg`.
     ///
     /// # Errors
     ///
     /// As [`Self::prep_slave_single`], for every segment.
-    pub(crate) fn prep_slave_sg(
+    pub(crate) fn prep_slave_sg<D: MapDirection>(
         &self,
-        sgt: &SGTable,
+        sg: SgMapping<D>,
         dir: TransferDirection,
         flags: PrepFlags,
-    ) -> Result<Descriptor<'_, H>> {
-        let mut n = 0;
-        for entry in sgt.iter() {
-            self.check_slave(dir, entry.dma_len() as usize)?;
-            n += 1;
+    ) -> Result<Descriptor<'_, H, SgMapping<D>>> {
+        for (_, len) in sg.segments() {
+            self.check_slave(dir, len)?;
         }
-        if n == 0 {
+        let (sgl, nents) = sg.raw_entries();
+        if nents == 0 {
             return self.check_slave(dir, 0).map(|()| unreachable!());
         }
-        // `SGTable` is `#[repr(transparent)]` over `struct sg_table`
-        // (rust/kernel/scatterlist.rs), so the addresses are equal.
-        let raw_sgt = core::ptr::from_ref(sgt)
-            .cast_mut()
-            .cast::<bindings::sg_table>();
-        // SAFETY: `chan` is held; `raw_sgt` is a valid mapped table whose
-        // `n` DMA entries the provider reads during the call.
-        self.prepared(unsafe {
-            ffi::oxdma_dmaengine_prep_slave_sg(
-                self.chan.as_ptr(),
-                (*raw_sgt).sgl,
-                n,
-                dir.as_raw(),
-                flags.0,
-            )
-        })
+        let to_dev = dir == TransferDirection::MemToDev;
+        let reason = if raw(sg.device()) != self.raw_dma_device() {
+            Some("mapped for another device than the channel's")
+        } else if (to_dev && !D::DEVICE_READS) || (!to_dev && !D::DEVICE_WRITES) {
+            Some("mapped in the other direction")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            dev_err!(self.client, "DMA scatterlist: {}\n", reason);
+            return Err(EINVAL);
+        }
+        Ok(self.descriptor(Op::Sg { sgl, nents, dir }, sg, flags))
     }
 
-    /// Prepares a cyclic transfer over `buf_len` bytes at `buf`, in periods
-    /// of `period_len` bytes, until terminated.
+    /// Prepares a cyclic transfer over all of `buf`, in periods of
+    /// `period_len` bytes, until terminated; the transfer owns `buf`.
     ///
     /// # Errors
     ///
-    /// `EINVAL` as [`Self::prep_slave_single`] for the period, or if
-    /// `buf_len` is not a non-zero multiple of `period_len`; `EIO` if the
-    /// provider refused.
-    pub(crate) fn prep_cyclic(
+    /// `EINVAL` as [`Self::prep_slave_single`] for the period, or if the
+    /// buffer's length is not a multiple of `period_len`.
+    pub(crate) fn prep_cyclic<B: DmaBuffer>(
         &self,
-        buf: DmaAddr,
-        buf_len: usize,
+        buf: B,
         period_len: usize,
         dir: TransferDirection,
         flags: PrepFlags,
-    ) -> Result<Descriptor<'_, H>> {
+    ) -> Result<Descriptor<'_, H, B>> {
         self.check_slave(dir, period_len)?;
-        if buf_len == 0 || buf_len % period_len != 0 {
+        self.check_slave_buffer(&buf, dir)?;
+        let len = buf.dma_len();
+        if len % period_len != 0 {
             dev_err!(
                 self.client,
                 "cyclic buffer of {} bytes: not a multiple of the {}-byte period\n",
-                buf_len,
+                len,
                 period_len
             );
             return Err(EINVAL);
         }
-        // SAFETY: `chan` is held.
-        self.prepared(unsafe {
-            ffi::oxdma_dmaengine_prep_dma_cyclic(
-                self.chan.as_ptr(),
-                buf,
-                buf_len,
-                period_len,
-                dir.as_raw(),
-                flags.0,
-            )
-        })
+        let op = Op::Cyclic {
+            buf: buf.dma_address(),
+            len,
+            period: period_len,
+            dir,
+        };
+        Ok(self.descriptor(op, buf, flags))
     }
 
     /// Starts the submitted transfers (`dma_async_issue_pending()`).
@@ -343,61 +533,245 @@ impl<H: Callback> DmaChannel<H> {
     }
 
     /// Pauses the channel (`dmaengine_pause()`).
+    ///
+    /// # Errors
+    ///
+    /// `ENOSYS` if the provider has no `device_pause`; its errno.
     pub(crate) fn pause(&self) -> Result {
         // SAFETY: `chan` is held.
         to_result(unsafe { ffi::oxdma_dmaengine_pause(self.chan.as_ptr()) })
     }
 
     /// Resumes the channel (`dmaengine_resume()`).
+    ///
+    /// # Errors
+    ///
+    /// `ENOSYS` if the provider has no `device_resume`; its errno.
     pub(crate) fn resume(&self) -> Result {
         // SAFETY: `chan` is held.
         to_result(unsafe { ffi::oxdma_dmaengine_resume(self.chan.as_ptr()) })
     }
 
-    /// Aborts every transfer and waits until no callback runs any more
-    /// (`dmaengine_terminate_sync()`); may sleep.
-    pub(crate) fn terminate_sync(&self) -> Result {
+    /// `dmaengine_terminate_sync()`, for this module: sound at any time,
+    /// as no C descriptor is held outside [`Descriptor::submit`].
+    fn terminate(&self) -> Result {
         // SAFETY: `chan` is held.
         to_result(unsafe { ffi::oxdma_dmaengine_terminate_sync(self.chan.as_ptr()) })
+    }
+
+    /// Aborts every transfer and waits until no callback runs any more
+    /// (`dmaengine_terminate_sync()`); may sleep. `&mut self`: no
+    /// [`Descriptor`] or [`Transfer`] of this channel is alive, so the
+    /// mappings of every terminated transfer were leaked, never freed.
+    ///
+    /// # Errors
+    ///
+    /// The provider's errno.
+    pub(crate) fn terminate_sync(&mut self) -> Result {
+        self.terminate()
     }
 }
 
 impl<H: Callback> Drop for DmaChannel<H> {
+    /// Terminates and synchronises, then releases the channel; may sleep.
     fn drop(&mut self) {
-        // Nothing may call back into `callback` once it is dropped.
-        let _ = self.terminate_sync();
+        might_sleep();
+        // Nothing may call back into `callback` once it is dropped; memory
+        // FIFOs are dropped after this.
+        let _ = self.terminate();
         // SAFETY: `chan` is held and released once, here.
         unsafe { ffi::dma_release_channel(self.chan.as_ptr()) };
     }
 }
 
-/// A prepared transfer, until [`Descriptor::submit`]. One that is dropped
-/// unsubmitted is freed by the provider at the next terminate or when the
-/// channel is released.
-pub(crate) struct Descriptor<'a, H: Callback> {
-    tx: NonNull<ffi::dma_async_tx_descriptor>,
-    chan: &'a DmaChannel<H>,
+/// What a [`Descriptor`] prepares, in the C prep call's terms.
+enum Op {
+    Memcpy {
+        dst: DmaAddr,
+        src: DmaAddr,
+        len: usize,
+    },
+    Single {
+        buf: DmaAddr,
+        len: usize,
+        dir: TransferDirection,
+    },
+    Sg {
+        sgl: *mut bindings::scatterlist,
+        nents: u32,
+        dir: TransferDirection,
+    },
+    Cyclic {
+        buf: DmaAddr,
+        len: usize,
+        period: usize,
+        dir: TransferDirection,
+    },
 }
 
-impl<H: Callback> Descriptor<'_, H> {
-    /// Queues the transfer with the channel's callback
-    /// (`dmaengine_submit()`); it starts at the next
-    /// [`DmaChannel::issue_pending`].
+/// A checked transfer request on a channel, owning the mappings `B` it
+/// uses, until [`Descriptor::submit`]. Dropping it drops the mappings; the
+/// provider never saw it.
+///
+/// # Invariants
+///
+/// The addresses in `op` lie in `buffers` (or, for `B = ()`, were promised
+/// by the caller of an `unsafe` prep variant), checked against `chan`.
+pub(crate) struct Descriptor<'c, H: Callback, B> {
+    chan: &'c DmaChannel<H>,
+    op: Op,
+    buffers: B,
+    flags: PrepFlags,
+}
+
+impl<'c, H: Callback, B> Descriptor<'c, H, B> {
+    /// Prepares the transfer with the provider (`dmaengine_prep_*()`) and
+    /// queues it with the channel's callback (`dmaengine_submit()`); it
+    /// starts at the next [`DmaChannel::issue_pending`].
     ///
     /// # Errors
     ///
-    /// The provider's errno if it could not queue it.
-    pub(crate) fn submit(self) -> Result<Cookie> {
-        let tx = self.tx.as_ptr();
-        // SAFETY: `tx` is a prepared, unsubmitted descriptor; the callback
-        // object outlives every callback (invariant of `DmaChannel`).
+    /// `EIO` if the provider refused the transfer; its errno if it could
+    /// not queue it. The mappings are dropped then: the engine never ran on
+    /// them.
+    pub(crate) fn submit(self) -> Result<Transfer<'c, H, B>> {
+        let chan = self.chan.chan.as_ptr();
+        let flags = self.flags.0;
+        // SAFETY: `chan` is held; the memory of `op` is mapped for the
+        // channel's DMA device and stays so while `buffers` lives (type
+        // invariant), which the returned `Transfer` ensures until the
+        // transfer is over.
+        let tx = unsafe {
+            match self.op {
+                Op::Memcpy { dst, src, len } => {
+                    ffi::oxdma_dmaengine_prep_dma_memcpy(chan, dst, src, len, flags)
+                }
+                Op::Single { buf, len, dir } => {
+                    ffi::oxdma_dmaengine_prep_slave_single(chan, buf, len, dir.as_raw(), flags)
+                }
+                Op::Sg { sgl, nents, dir } => {
+                    ffi::oxdma_dmaengine_prep_slave_sg(chan, sgl, nents, dir.as_raw(), flags)
+                }
+                Op::Cyclic {
+                    buf,
+                    len,
+                    period,
+                    dir,
+                } => ffi::oxdma_dmaengine_prep_dma_cyclic(
+                    chan,
+                    buf,
+                    len,
+                    period,
+                    dir.as_raw(),
+                    flags,
+                ),
+            }
+        };
+        let Some(tx) = NonNull::new(tx) else {
+            dev_err!(self.chan.client, "the DMA provider refused the transfer\n");
+            return Err(EIO);
+        };
+        let tx = tx.as_ptr();
+        // SAFETY: `tx` was just prepared and is not submitted; no terminate
+        // can free it meanwhile (the channel is not `Sync`, and this thread
+        // is here). The callback object outlives every callback (invariant
+        // of `DmaChannel`).
         let cookie = unsafe {
             (*tx).callback_result = Some(callback_trampoline::<H>);
             (*tx).callback_param = Arc::as_ptr(&self.chan.callback).cast_mut().cast();
             ffi::oxdma_dmaengine_submit(tx)
         };
         to_result(cookie)?;
-        Ok(Cookie(cookie))
+        Ok(Transfer {
+            chan: self.chan,
+            cookie: Cookie(cookie),
+            buffers: Some(self.buffers),
+        })
+    }
+}
+
+/// A submitted transfer, owning the mappings `B` it uses until it is over.
+///
+/// Dropping it unfinished terminates the channel (every transfer on it,
+/// `dmaengine_terminate_sync()`: dmaengine has no per-transfer abort) and
+/// may sleep; leaking it leaks the mappings.
+///
+/// # Invariants
+///
+/// `buffers` is `Some` until handed back; while it is, the engine may use
+/// them for the transfer with `cookie` on `chan`.
+pub(crate) struct Transfer<'c, H: Callback, B> {
+    chan: &'c DmaChannel<H>,
+    cookie: Cookie,
+    buffers: Option<B>,
+}
+
+impl<H: Callback, B> Transfer<'_, H, B> {
+    /// The state of the transfer and its residue in bytes
+    /// (`dmaengine_tx_status()`).
+    pub(crate) fn status(&self) -> (Status, u32) {
+        self.chan.tx_status(self.cookie)
+    }
+
+    /// Hands the mappings back if the transfer is complete (the engine no
+    /// longer uses them), or returns the transfer. Complete means the
+    /// cookie is (`dma_cookie_status()`): providers complete in cookie
+    /// order, as the dmaengine cookie API assumes.
+    ///
+    /// # Errors
+    ///
+    /// The transfer itself while it is not complete.
+    pub(crate) fn finish(mut self) -> Result<B, Self> {
+        if self.status().0 != Status::Complete {
+            return Err(self);
+        }
+        self.buffers.take().ok_or(self)
+    }
+
+    /// Terminates the channel unless the transfer is complete
+    /// (`dmaengine_terminate_sync()`: every transfer on the channel stops),
+    /// then hands the mappings back; may sleep.
+    ///
+    /// # Errors
+    ///
+    /// The provider's errno if it could not terminate: the mappings are
+    /// leaked then, as the engine may still use them.
+    pub(crate) fn abort(mut self) -> Result<B> {
+        let buffers = self.buffers.take().ok_or(EINVAL)?;
+        if self.status().0 != Status::Complete {
+            if let Err(e) = self.chan.terminate() {
+                dev_err!(
+                    self.chan.client,
+                    "DMA terminate failed ({:?}): transfer buffers leaked\n",
+                    e
+                );
+                mem::forget(buffers);
+                return Err(e);
+            }
+        }
+        Ok(buffers)
+    }
+}
+
+impl<H: Callback, B> Drop for Transfer<'_, H, B> {
+    /// Terminates the channel if the transfer is not complete, then drops
+    /// the mappings; may sleep.
+    fn drop(&mut self) {
+        let Some(buffers) = self.buffers.take() else {
+            return;
+        };
+        if self.status().0 == Status::Complete {
+            return;
+        }
+        might_sleep();
+        if let Err(e) = self.chan.terminate() {
+            dev_err!(
+                self.chan.client,
+                "DMA terminate failed ({:?}): transfer buffers leaked\n",
+                e
+            );
+            mem::forget(buffers);
+        }
     }
 }
 

@@ -29,6 +29,7 @@ pub(crate) enum TxResult {
 }
 
 impl TxResult {
+    /// The `enum dmaengine_tx_result` value.
     pub(crate) fn as_raw(self) -> ffi::dmaengine_tx_result {
         match self {
             Self::Ok => ffi::dmaengine_tx_result_DMA_TRANS_NOERROR,
@@ -38,6 +39,8 @@ impl TxResult {
         }
     }
 
+    /// The result for an `enum dmaengine_tx_result` value; unknown values
+    /// read as [`TxResult::Aborted`].
     pub(crate) fn from_raw(raw: ffi::dmaengine_tx_result) -> Self {
         match raw {
             ffi::dmaengine_tx_result_DMA_TRANS_NOERROR => Self::Ok,
@@ -71,6 +74,7 @@ pub(crate) enum Status {
 }
 
 impl Status {
+    /// The `enum dma_status` value.
     pub(crate) fn as_raw(self) -> ffi::dma_status {
         match self {
             Self::Complete => ffi::dma_status_DMA_COMPLETE,
@@ -80,6 +84,8 @@ impl Status {
         }
     }
 
+    /// The status for an `enum dma_status` value; unknown values read as
+    /// [`Status::Error`].
     pub(crate) fn from_raw(raw: ffi::dma_status) -> Self {
         match raw {
             ffi::dma_status_DMA_COMPLETE => Self::Complete,

@@ -41,10 +41,10 @@ use bindings::{
     dma_pool::{DmaPool, PoolBlock},
     dmaengine::{
         provider::{
-            Active, Capability, Chan, Channel, DeviceInfo, Guard, Registration, ResidueGranularity,
-            SgList, SlaveConfig, Xlate,
+            Active, Capability, Channel, ChannelGuard, ChannelOps, DeviceInfo, Fifo, MemRange,
+            Registration, ResidueGranularity, SgList, Xlate,
         },
-        BusWidth, Cookie, DmaAddr, PrepFlags, TransferDirection, TxResult,
+        BusWidth, Cookie, PrepFlags, SlaveConfig, TransferDirection, TxResult,
     },
     platform::{request_irq, set_dma_mask},
 };
@@ -88,8 +88,6 @@ struct BcmChan {
 #[derive(Default)]
 struct BcmState {
     active: Option<Active<BcmChan>>,
-    /// FIFO address per direction from the slave config: MEM_TO_DEV, DEV_TO_MEM.
-    fifo: [Option<DmaAddr>; 2],
 }
 
 fn direction(dir: TransferDirection) -> Direction {
@@ -126,7 +124,7 @@ impl BcmChan {
             blocks.push(self.pool.alloc(ControlBlock::default())?, GFP_NOWAIT)?;
         }
         cb::link(&mut cbs, |i| blocks[i].dma_address(), cyclic)?;
-        for (block, cb) in blocks.iter().zip(cbs.iter()) {
+        for (block, cb) in blocks.iter_mut().zip(cbs.iter()) {
             block.write(*cb);
         }
         let len = cbs.iter().map(|cb| cb.txfr_len as usize).sum();
@@ -139,26 +137,8 @@ impl BcmChan {
         })
     }
 
-    fn fifo(guard: &mut Guard<'_, Self>, dir: TransferDirection) -> Result<DmaAddr> {
-        let chan = guard.chan();
-        let fifo = match dir {
-            TransferDirection::MemToDev => guard.state().fifo[0],
-            TransferDirection::DevToMem => guard.state().fifo[1],
-            TransferDirection::MemToMem => None,
-        };
-        fifo.ok_or_else(|| {
-            dev_err!(
-                chan.device(),
-                "chan{}: {} transfer without a slave config\n",
-                chan.hw,
-                dir
-            );
-            EINVAL
-        })
-    }
-
     /// Starts the next issued descriptor if the channel is idle.
-    fn start_next(guard: &mut Guard<'_, Self>) {
+    fn start_next(guard: &mut ChannelGuard<'_, Self>) {
         if guard.state().active.is_some() {
             return;
         }
@@ -172,7 +152,7 @@ impl BcmChan {
     }
 
     /// The channel interrupt (`bcm2835_dma_callback()`).
-    fn interrupt(chan: &Chan<Self>, shared: bool) -> IrqReturn {
+    fn interrupt(chan: &Channel<Self>, shared: bool) -> IrqReturn {
         if shared && chan.read(regs::CS) & cs::INT == 0 {
             return IrqReturn::None;
         }
@@ -209,7 +189,7 @@ impl BcmChan {
     }
 
     /// Bytes left of the running `active`, from the engine's current address.
-    fn position_residue(chan: &Chan<Self>, active: &Active<Self>) -> u32 {
+    fn position_residue(chan: &Channel<Self>, active: &Active<Self>) -> u32 {
         let reg = match active.dir {
             Direction::DevToMem => regs::DEST_AD,
             _ => regs::SOURCE_AD,
@@ -219,7 +199,7 @@ impl BcmChan {
 
     /// Stops the engine: pause, let outstanding writes drain, reset
     /// (`bcm2835_dma_abort()`).
-    fn abort(chan: &Chan<Self>) {
+    fn abort(chan: &Channel<Self>) {
         if chan.read(regs::CONBLK_AD) == 0 {
             return;
         }
@@ -240,63 +220,63 @@ impl BcmChan {
     }
 }
 
-impl Channel for BcmChan {
+#[vtable]
+impl ChannelOps for BcmChan {
     type Desc = BcmDesc;
     type State = BcmState;
 
     fn prep_memcpy(
-        chan: &Chan<Self>,
-        dst: DmaAddr,
-        src: DmaAddr,
-        len: usize,
+        chan: &Channel<Self>,
+        dst: MemRange,
+        src: MemRange,
         _flags: PrepFlags,
     ) -> Result<BcmDesc> {
+        let len = dst.len();
         chan.check_len("memcpy", len, 4)?;
-        let cbs = cb::memcpy_chain(dst, src, len, chan.kind.max_cb_len())?;
+        let cbs = cb::memcpy_chain(dst.addr(), src.addr(), len, chan.kind.max_cb_len())?;
         chan.descriptor(cbs, Direction::MemToMem, false)
     }
 
     fn prep_slave_sg(
-        chan: &Chan<Self>,
+        chan: &Channel<Self>,
         sg: SgList<'_>,
         dir: TransferDirection,
+        fifo: Fifo,
         _flags: PrepFlags,
     ) -> Result<BcmDesc> {
-        let fifo = Self::fifo(&mut chan.lock(), dir)?;
         let mut segs = KVec::with_capacity(sg.len(), GFP_NOWAIT)?;
         for seg in sg {
-            chan.check_len("slave segment", seg.len as usize, 4)?;
-            segs.push((seg.addr, seg.len as usize), GFP_NOWAIT)?;
+            chan.check_len("slave segment", seg.len(), 4)?;
+            segs.push((seg.addr(), seg.len()), GFP_NOWAIT)?;
         }
         let slave = Slave {
             dir: direction(dir),
             dreq: chan.request_line(),
-            fifo,
+            fifo: fifo.addr(),
         };
         let cbs = cb::slave_chain(slave, segs.into_iter(), chan.kind.max_cb_len())?;
         chan.descriptor(cbs, slave.dir, false)
     }
 
     fn prep_cyclic(
-        chan: &Chan<Self>,
-        buf: DmaAddr,
-        buf_len: usize,
+        chan: &Channel<Self>,
+        buf: MemRange,
         period_len: usize,
         dir: TransferDirection,
+        fifo: Fifo,
         flags: PrepFlags,
     ) -> Result<BcmDesc> {
-        let fifo = Self::fifo(&mut chan.lock(), dir)?;
         chan.check_len("cyclic period", period_len, 4)?;
-        chan.check_len("cyclic buffer", buf_len, period_len)?;
+        chan.check_len("cyclic buffer", buf.len(), period_len)?;
         let slave = Slave {
             dir: direction(dir),
             dreq: chan.request_line(),
-            fifo,
+            fifo: fifo.addr(),
         };
         let interrupt = flags.contains(PrepFlags::INTERRUPT);
         let cbs = cb::cyclic_chain(
             slave,
-            (buf, buf_len),
+            (buf.addr(), buf.len()),
             period_len,
             interrupt,
             chan.kind.max_cb_len(),
@@ -304,16 +284,11 @@ impl Channel for BcmChan {
         chan.descriptor(cbs, slave.dir, true)
     }
 
-    fn config(guard: &mut Guard<'_, Self>, config: &SlaveConfig) -> Result {
+    fn config(guard: &mut ChannelGuard<'_, Self>, config: &SlaveConfig) -> Result {
         let chan = guard.chan();
-        let mut fifo = [None; 2];
-        for (i, dir) in [TransferDirection::MemToDev, TransferDirection::DevToMem]
-            .into_iter()
-            .enumerate()
-        {
+        for dir in [TransferDirection::MemToDev, TransferDirection::DevToMem] {
             match config.device_width(dir) {
-                0 => {}
-                4 => fifo[i] = Some(config.device_addr(dir)),
+                0 | 4 => {}
                 w => {
                     dev_err!(
                         chan.device(),
@@ -326,15 +301,14 @@ impl Channel for BcmChan {
                 }
             }
         }
-        guard.state().fifo = fifo;
         Ok(())
     }
 
-    fn issue_pending(guard: &mut Guard<'_, Self>) {
+    fn issue_pending(guard: &mut ChannelGuard<'_, Self>) {
         Self::start_next(guard);
     }
 
-    fn active_residue(guard: &mut Guard<'_, Self>, cookie: Cookie) -> Option<u32> {
+    fn active_residue(guard: &mut ChannelGuard<'_, Self>, cookie: Cookie) -> Option<u32> {
         let chan = guard.chan();
         let active = guard
             .state()
@@ -348,7 +322,7 @@ impl Channel for BcmChan {
         desc.len as u32
     }
 
-    fn pause(guard: &mut Guard<'_, Self>) -> Result {
+    fn pause(guard: &mut ChannelGuard<'_, Self>) -> Result {
         let chan = guard.chan();
         if guard.state().active.is_some() {
             chan.write(0, regs::CS);
@@ -356,7 +330,7 @@ impl Channel for BcmChan {
         Ok(())
     }
 
-    fn resume(guard: &mut Guard<'_, Self>) -> Result {
+    fn resume(guard: &mut ChannelGuard<'_, Self>) -> Result {
         let chan = guard.chan();
         if guard.state().active.is_some() {
             chan.write(cs::ACTIVE, regs::CS);
@@ -364,7 +338,7 @@ impl Channel for BcmChan {
         Ok(())
     }
 
-    fn terminate_all(guard: &mut Guard<'_, Self>) -> Result {
+    fn terminate_all(guard: &mut ChannelGuard<'_, Self>) -> Result {
         let chan = guard.chan();
         if let Some(active) = guard.state().active.take() {
             Self::abort(chan);
@@ -382,7 +356,7 @@ impl Channel for BcmChan {
 
 /// A channel's interrupt handler.
 struct ChanIrq {
-    chan: Arc<Chan<BcmChan>>,
+    chan: Arc<Channel<BcmChan>>,
     shared: bool,
 }
 

@@ -13,7 +13,10 @@
 //! are proven, which the emulated BCM2835 cannot model.
 //!
 //! A slave channel's "device" is a FIFO register at the slave config's
-//! address, which for this engine must be memory mapped for its device.
+//! address, which for this engine must be memory mapped for its device. The
+//! CPU copy (`bindings/dmaengine/cpu_copy.rs`) checks every address it
+//! touches: a transfer whose memory is not linear-map memory of this
+//! (`dma-coherent`) device fails with `DMA_TRANS_READ_FAILED` and a message.
 //!
 //! DT binding: `dts/bindings/dma/oxdma,soft-dma.yaml`.
 
@@ -39,10 +42,10 @@ mod bindings;
 use bindings::dmaengine::{
     cpu_copy::{self, Side},
     provider::{
-        Active, Capability, Chan, Channel, DeviceInfo, Guard, Registration, ResidueGranularity,
-        Segment, SgList, SlaveConfig, Xlate,
+        Active, Capability, Channel, ChannelGuard, ChannelOps, DeviceInfo, Fifo, MemRange,
+        Registration, ResidueGranularity, SgList, Xlate,
     },
-    BusWidth, Cookie, DmaAddr, PrepFlags, TransferDirection, TxResult,
+    BusWidth, Cookie, PrepFlags, SlaveConfig, TransferDirection, TxResult,
 };
 
 const DEFAULT_CHANNELS: u32 = 4;
@@ -50,28 +53,21 @@ const MAX_CHANNELS: u32 = 16;
 const DEFAULT_TICK_US: u32 = 250;
 const DEFAULT_BYTES_PER_TICK: u32 = 1024;
 
-/// The device side of a slave transfer: FIFO address and width in bytes.
-#[derive(Clone, Copy)]
-struct Fifo {
-    addr: DmaAddr,
-    width: usize,
-}
-
 /// What a descriptor moves.
 enum Kind {
     Memcpy {
-        dst: DmaAddr,
-        src: DmaAddr,
+        dst: MemRange,
+        src: MemRange,
     },
     Slave {
         dir: TransferDirection,
         fifo: Fifo,
-        segs: KVec<Segment>,
+        segs: KVec<MemRange>,
     },
     Cyclic {
         dir: TransferDirection,
         fifo: Fifo,
-        buf: DmaAddr,
+        buf: MemRange,
         period: usize,
     },
 }
@@ -95,44 +91,11 @@ struct SoftState {
     /// buffer's start).
     done: usize,
     paused: bool,
-    tx: Option<Fifo>,
-    rx: Option<Fifo>,
 }
 
 impl SoftChan {
-    fn fifo(guard: &mut Guard<'_, Self>, dir: TransferDirection) -> Result<Fifo> {
-        let st = guard.state();
-        let fifo = match dir {
-            TransferDirection::MemToDev => st.tx,
-            TransferDirection::DevToMem => st.rx,
-            TransferDirection::MemToMem => None,
-        };
-        fifo.ok_or_else(|| {
-            dev_err!(
-                guard.chan().device(),
-                "chan{}: {} transfer without a slave config\n",
-                guard.chan().index(),
-                dir
-            );
-            EINVAL
-        })
-    }
-
-    fn check_slave(chan: &Chan<Self>, dir: TransferDirection) -> Result {
-        if dir == TransferDirection::MemToMem {
-            dev_err!(
-                chan.device(),
-                "chan{}: slave transfer in direction {}\n",
-                chan.index(),
-                dir
-            );
-            return Err(EINVAL);
-        }
-        Ok(())
-    }
-
     /// Starts the next issued descriptor if the channel is idle.
-    fn start_next(guard: &mut Guard<'_, Self>) {
+    fn start_next(guard: &mut ChannelGuard<'_, Self>) {
         if guard.state().active.is_none() {
             let next = guard.take_next();
             let st = guard.state();
@@ -143,7 +106,7 @@ impl SoftChan {
 
     /// Moves up to `budget` bytes of the active descriptor; completes it, or
     /// reports a period, when a boundary is reached.
-    fn tick(guard: &mut Guard<'_, Self>, budget: usize) {
+    fn tick(guard: &mut ChannelGuard<'_, Self>, budget: usize) {
         let chan = guard.chan();
         let st = guard.state();
         if st.paused {
@@ -157,12 +120,19 @@ impl SoftChan {
         if let Kind::Cyclic { period, .. } = active.kind {
             n = n.min(period - st.done % period);
         }
-        move_bytes(chan.device(), active, st.done, n);
+        let moved = move_bytes(active, st.done, n);
         st.done += n;
         let done = st.done;
 
         let slave = !matches!(active.kind, Kind::Memcpy { .. });
-        if chan.fails && slave && done * 2 >= len {
+        if moved.is_err() || (chan.fails && slave && done * 2 >= len) {
+            if moved.is_err() {
+                dev_err!(
+                    chan.device(),
+                    "chan{}: transfer memory is not linear-map memory of this device\n",
+                    chan.index()
+                );
+            }
             if let Some(active) = guard.state().active.take() {
                 guard.complete(active, TxResult::ReadFailed, (len - done) as u32);
             }
@@ -193,56 +163,55 @@ impl SoftChan {
     }
 }
 
+/// The (destination, source) sides of a slave transfer in `dir`.
+fn sides<'a>(dir: TransferDirection, fifo: &'a Fifo, mem: &'a MemRange) -> (Side<'a>, Side<'a>) {
+    match dir {
+        TransferDirection::MemToDev => (Side::Fifo(fifo), Side::Memory(mem)),
+        _ => (Side::Memory(mem), Side::Fifo(fifo)),
+    }
+}
+
 /// Copies bytes `[offset, offset + n)` of `active`'s transfer.
-fn move_bytes(dev: &device::Device, active: &Active<SoftChan>, offset: usize, n: usize) {
-    let side = |dir: TransferDirection, fifo: Fifo, mem: DmaAddr| match dir {
-        TransferDirection::MemToDev => {
-            (Side::Fixed(fifo.addr, fifo.width), Side::Incrementing(mem))
-        }
-        _ => (Side::Incrementing(mem), Side::Fixed(fifo.addr, fifo.width)),
-    };
+fn move_bytes(active: &Active<SoftChan>, offset: usize, n: usize) -> Result {
     match &active.kind {
-        Kind::Memcpy { dst, src } => cpu_copy::copy(
-            dev,
-            active,
-            Side::Incrementing(*dst),
-            Side::Incrementing(*src),
-            offset,
-            n,
-        ),
+        Kind::Memcpy { dst, src } => {
+            cpu_copy::copy(active, Side::Memory(dst), Side::Memory(src), offset, n)
+        }
         Kind::Cyclic { dir, fifo, buf, .. } => {
-            let (dst, src) = side(*dir, *fifo, *buf);
-            cpu_copy::copy(dev, active, dst, src, offset, n);
+            let (dst, src) = sides(*dir, fifo, buf);
+            cpu_copy::copy(active, dst, src, offset, n)
         }
         Kind::Slave { dir, fifo, segs } => {
             // Walk the segments that overlap [offset, offset + n).
             let (mut start, end) = (offset, offset + n);
             let mut seg_start = 0;
             for seg in segs.iter() {
-                let seg_end = seg_start + seg.len as usize;
+                let seg_end = seg_start + seg.len();
                 if start < seg_end && start < end {
                     let chunk = end.min(seg_end) - start;
-                    let (dst, src) = side(*dir, *fifo, seg.addr);
-                    cpu_copy::copy(dev, active, dst, src, start - seg_start, chunk);
+                    let (dst, src) = sides(*dir, fifo, seg);
+                    cpu_copy::copy(active, dst, src, start - seg_start, chunk)?;
                     start += chunk;
                 }
                 seg_start = seg_end;
             }
+            Ok(())
         }
     }
 }
 
-impl Channel for SoftChan {
+#[vtable]
+impl ChannelOps for SoftChan {
     type Desc = SoftDesc;
     type State = SoftState;
 
     fn prep_memcpy(
-        chan: &Chan<Self>,
-        dst: DmaAddr,
-        src: DmaAddr,
-        len: usize,
+        chan: &Channel<Self>,
+        dst: MemRange,
+        src: MemRange,
         _flags: PrepFlags,
     ) -> Result<SoftDesc> {
+        let len = dst.len();
         chan.check_len("memcpy", len, 1)?;
         Ok(SoftDesc {
             kind: Kind::Memcpy { dst, src },
@@ -251,21 +220,20 @@ impl Channel for SoftChan {
     }
 
     fn prep_slave_sg(
-        chan: &Chan<Self>,
+        chan: &Channel<Self>,
         sg: SgList<'_>,
         dir: TransferDirection,
+        fifo: Fifo,
         _flags: PrepFlags,
     ) -> Result<SoftDesc> {
-        Self::check_slave(chan, dir)?;
-        let fifo = Self::fifo(&mut chan.lock(), dir)?;
         let mut segs = KVec::with_capacity(sg.len(), GFP_NOWAIT)?;
         let mut len = 0;
         for seg in sg {
-            chan.check_len("slave segment", seg.len as usize, fifo.width)?;
-            len += seg.len as usize;
+            chan.check_len("slave segment", seg.len(), fifo.width())?;
+            len += seg.len();
             segs.push(seg, GFP_NOWAIT)?;
         }
-        chan.check_len("slave_sg", len, fifo.width)?;
+        chan.check_len("slave_sg", len, fifo.width())?;
         Ok(SoftDesc {
             kind: Kind::Slave { dir, fifo, segs },
             len,
@@ -273,17 +241,16 @@ impl Channel for SoftChan {
     }
 
     fn prep_cyclic(
-        chan: &Chan<Self>,
-        buf: DmaAddr,
-        buf_len: usize,
+        chan: &Channel<Self>,
+        buf: MemRange,
         period_len: usize,
         dir: TransferDirection,
+        fifo: Fifo,
         _flags: PrepFlags,
     ) -> Result<SoftDesc> {
-        Self::check_slave(chan, dir)?;
-        let fifo = Self::fifo(&mut chan.lock(), dir)?;
-        chan.check_len("cyclic period", period_len, fifo.width)?;
-        chan.check_len("cyclic buffer", buf_len, period_len)?;
+        chan.check_len("cyclic period", period_len, fifo.width())?;
+        chan.check_len("cyclic buffer", buf.len(), period_len)?;
+        let len = buf.len();
         Ok(SoftDesc {
             kind: Kind::Cyclic {
                 dir,
@@ -291,45 +258,33 @@ impl Channel for SoftChan {
                 buf,
                 period: period_len,
             },
-            len: buf_len,
+            len,
         })
     }
 
-    fn config(guard: &mut Guard<'_, Self>, config: &SlaveConfig) -> Result {
+    fn config(guard: &mut ChannelGuard<'_, Self>, config: &SlaveConfig) -> Result {
         for dir in [TransferDirection::MemToDev, TransferDirection::DevToMem] {
             let width = config.device_width(dir);
-            let fifo = match BusWidth::from_raw(width) {
-                Some(w) => Some(Fifo {
-                    addr: config.device_addr(dir),
-                    width: w as usize,
-                }),
-                // Undefined: this direction is not configured.
-                None if width == 0 => None,
-                None => {
-                    dev_err!(
-                        guard.chan().device(),
-                        "chan{}: unsupported {} bus width {} bytes\n",
-                        guard.chan().index(),
-                        dir,
-                        width
-                    );
-                    return Err(EINVAL);
-                }
-            };
-            let st = guard.state();
-            match dir {
-                TransferDirection::MemToDev => st.tx = fifo,
-                _ => st.rx = fifo,
+            // Undefined (0): this direction is not configured.
+            if width != 0 && BusWidth::from_raw(width).is_none() {
+                dev_err!(
+                    guard.chan().device(),
+                    "chan{}: unsupported {} bus width {} bytes\n",
+                    guard.chan().index(),
+                    dir,
+                    width
+                );
+                return Err(EINVAL);
             }
         }
         Ok(())
     }
 
-    fn issue_pending(guard: &mut Guard<'_, Self>) {
+    fn issue_pending(guard: &mut ChannelGuard<'_, Self>) {
         Self::start_next(guard);
     }
 
-    fn active_residue(guard: &mut Guard<'_, Self>, cookie: Cookie) -> Option<u32> {
+    fn active_residue(guard: &mut ChannelGuard<'_, Self>, cookie: Cookie) -> Option<u32> {
         let st = guard.state();
         let active = st.active.as_ref().filter(|a| a.cookie() == cookie)?;
         Some((active.len - st.done) as u32)
@@ -339,17 +294,17 @@ impl Channel for SoftChan {
         desc.len as u32
     }
 
-    fn pause(guard: &mut Guard<'_, Self>) -> Result {
+    fn pause(guard: &mut ChannelGuard<'_, Self>) -> Result {
         guard.state().paused = true;
         Ok(())
     }
 
-    fn resume(guard: &mut Guard<'_, Self>) -> Result {
+    fn resume(guard: &mut ChannelGuard<'_, Self>) -> Result {
         guard.state().paused = false;
         Ok(())
     }
 
-    fn terminate_all(guard: &mut Guard<'_, Self>) -> Result {
+    fn terminate_all(guard: &mut ChannelGuard<'_, Self>) -> Result {
         let st = guard.state();
         st.paused = false;
         st.done = 0;
@@ -376,7 +331,7 @@ struct Engine {
     timer: HrTimer<Engine>,
     tick: Delta,
     bytes_per_tick: usize,
-    channels: KVec<Arc<Chan<SoftChan>>>,
+    channels: KVec<Arc<Channel<SoftChan>>>,
 }
 
 impl HrTimerCallback for Engine {

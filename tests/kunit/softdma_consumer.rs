@@ -5,19 +5,16 @@
 //! (`dts/bcm2837-rpi-3-b-oxdma.dts`). Pacing: 1024 bytes every 250 us.
 
 use super::bindings::{
-    dma_mapping::{FromDevice, SgMapping, Streaming, ToDevice},
+    dma_mapping::{CoherentBuf, FromDevice, SgMapping, Streaming, ToDevice},
     dmaengine::{
         consumer::{Callback, DmaChannel},
-        provider::SlaveConfig,
         Completion, PrepFlags, Status, TransferDirection, TxResult,
     },
     of_device,
 };
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{
-    device,
-    dma::{Coherent, CoherentBox},
-    io_read,
+    device, io_read,
     prelude::*,
     sync::{aref::ARef, Arc},
     time::{delay::fsleep, Delta},
@@ -64,11 +61,13 @@ impl Recorder {
 
 const FLAGS: PrepFlags = PrepFlags(PrepFlags::INTERRUPT.0 | PrepFlags::ACK.0);
 
+type Chan = DmaChannel<Recorder>;
+
 fn client() -> Result<ARef<device::Device>> {
     of_device::find_by_compatible(c"oxdma,dma-test-client")
 }
 
-fn channel(name: &CStr) -> Result<DmaChannel<Recorder>> {
+fn channel(name: &CStr) -> Result<Chan> {
     let client = client()?;
     DmaChannel::request(&client, name, Recorder::new()?)
 }
@@ -88,37 +87,43 @@ fn pattern(i: usize) -> u8 {
     (i * 7 + 3) as u8
 }
 
-/// A coherent buffer of `len` bytes holding `pattern`.
-fn pattern_buf(dev: &device::Device<device::Bound>, len: usize) -> Result<Coherent<[u8]>> {
-    let mut b = CoherentBox::<[u8]>::zeroed_slice(dev, len, GFP_KERNEL)?;
-    for (i, byte) in b.iter_mut().enumerate() {
-        *byte = pattern(i);
+/// A coherent buffer of `len` bytes for `chan`'s DMA device, holding
+/// `pattern`.
+fn pattern_buf(chan: &Chan, len: usize) -> Result<CoherentBuf<u8>> {
+    let mut bytes = KVec::with_capacity(len, GFP_KERNEL)?;
+    for i in 0..len {
+        bytes.push(pattern(i), GFP_KERNEL)?;
     }
-    Ok(b.into())
+    chan.with_dma_device(|dev| CoherentBuf::from_slice(dev, &bytes))?
+}
+
+/// A zeroed coherent buffer of `len` bytes for `chan`'s DMA device.
+fn zeroed_buf(chan: &Chan, len: usize) -> Result<CoherentBuf<u8>> {
+    chan.with_dma_device(|dev| CoherentBuf::zeroed(dev, len))?
+}
+
+/// A streaming mapping of `len` bytes of `value` for `chan`'s DMA device.
+fn streaming<D: super::bindings::dma_mapping::MapDirection>(
+    chan: &Chan,
+    len: usize,
+    value: u8,
+) -> Result<Streaming<D>> {
+    let bytes = KVec::from_elem(value, len, GFP_KERNEL)?;
+    chan.with_dma_device(|dev| Streaming::<D>::new(dev, bytes))?
 }
 
 /// A one-word coherent "device FIFO" holding `value`.
-fn fifo(dev: &device::Device<device::Bound>, value: u32) -> Result<Coherent<[u32]>> {
-    Ok(CoherentBox::<[u32]>::from_slice(dev, &[value], GFP_KERNEL)?.into())
+fn fifo(chan: &Chan, value: u32) -> Result<CoherentBuf<u32>> {
+    chan.with_dma_device(|dev| CoherentBuf::from_slice(dev, &[value]))?
 }
 
-/// Channel `name` configured for `dir` against a one-word FIFO holding
-/// `value`, and that FIFO.
-fn slave_channel(
-    name: &CStr,
-    dir: TransferDirection,
-    value: u32,
-) -> Result<(DmaChannel<Recorder>, Coherent<[u32]>)> {
-    let chan = channel(name)?;
-    let fifo = fifo(chan.dma_device(), value)?;
-    chan.config(&mut slave_config(dir, fifo.dma_address()))?;
-    Ok((chan, fifo))
-}
-
-fn slave_config(dir: TransferDirection, addr: u64) -> SlaveConfig {
-    let mut cfg = SlaveConfig::new();
-    cfg.set_device(dir, addr, 4, 1);
-    cfg
+/// Channel `name` configured for `dir` against a one-word memory FIFO
+/// holding `value`, which the channel owns.
+fn slave_channel(name: &CStr, dir: TransferDirection, value: u32) -> Result<Chan> {
+    let mut chan = channel(name)?;
+    let fifo = fifo(&chan, value)?;
+    chan.config_memory_fifo(dir, fifo, 4, 1)?;
+    Ok(chan)
 }
 
 #[kunit_tests(oxdma_softdma_consumer)]
@@ -129,12 +134,9 @@ mod tests {
     fn memcpy_moves_the_data() -> Result {
         const LEN: usize = 16384;
         let chan = channel(c"memcpy")?;
-        let dev = chan.dma_device();
-        let src = pattern_buf(dev, LEN)?;
-        let dst = Coherent::<u8>::zeroed_slice(dev, LEN, GFP_KERNEL)?;
-        let cookie = chan
-            .prep_memcpy(dst.dma_address(), src.dma_address(), LEN, FLAGS)?
-            .submit()?;
+        let src = pattern_buf(&chan, LEN)?;
+        let dst = zeroed_buf(&chan, LEN)?;
+        let transfer = chan.prep_memcpy(dst, src, LEN, FLAGS)?.submit()?;
         chan.issue_pending();
         assert!(wait_until(2000, || chan.callback().calls() == 1));
         assert_eq!(
@@ -144,7 +146,11 @@ mod tests {
                 residue: 0
             }
         );
-        assert_eq!(chan.tx_status(cookie), (Status::Complete, 0));
+        assert_eq!(transfer.status(), (Status::Complete, 0));
+        let Ok((dst, _src)) = transfer.finish() else {
+            return Err(EBUSY);
+        };
+        let dst = dst.coherent();
         for i in 0..LEN {
             let b: u8 = io_read!(dst, [try: i]);
             assert_eq!(b, pattern(i));
@@ -154,8 +160,7 @@ mod tests {
 
     #[test]
     fn slave_sg_of_three_entries_reaches_the_fifo() -> Result {
-        let (chan, fifo) = slave_channel(c"tx", TransferDirection::MemToDev, 0)?;
-        let dev = chan.dma_device();
+        let chan = slave_channel(c"tx", TransferDirection::MemToDev, 0)?;
         let mut chunks = KVec::new();
         for n in [1024usize, 4096, 512] {
             let mut chunk = KVec::with_capacity(n, GFP_KERNEL)?;
@@ -164,9 +169,10 @@ mod tests {
             }
             chunks.push(chunk, GFP_KERNEL)?;
         }
-        let sg = SgMapping::<ToDevice>::new(dev, chunks)?;
-        assert_eq!(sg.table().iter().count(), 3);
-        chan.prep_slave_sg(sg.table(), TransferDirection::MemToDev, FLAGS)?
+        let sg = chan.with_dma_device(|dev| SgMapping::<ToDevice>::new(dev, chunks))??;
+        assert_eq!(sg.segments().count(), 3);
+        let transfer = chan
+            .prep_slave_sg(sg, TransferDirection::MemToDev, FLAGS)?
             .submit()?;
         chan.issue_pending();
         assert!(wait_until(2000, || chan.callback().calls() == 1));
@@ -177,6 +183,16 @@ mod tests {
                 residue: 0
             }
         );
+        let Ok(mut sg) = transfer.finish() else {
+            return Err(EBUSY);
+        };
+        // The engine only read the chunks: the CPU sees them unchanged.
+        let mut intact = true;
+        sg.with_cpu(|_, chunk| {
+            let n = chunk.len();
+            intact &= chunk.iter().enumerate().all(|(i, &b)| b == pattern(i + n));
+        });
+        assert!(intact);
         // The FIFO holds the last word written: bytes 508..512 of the last chunk.
         let last = u32::from_le_bytes([
             pattern(508 + 512),
@@ -184,6 +200,10 @@ mod tests {
             pattern(510 + 512),
             pattern(511 + 512),
         ]);
+        let fifo = chan
+            .memory_fifo(TransferDirection::MemToDev)
+            .ok_or(EINVAL)?
+            .coherent();
         let word: u32 = io_read!(fifo, [try: 0]);
         assert_eq!(word, last);
         Ok(())
@@ -192,19 +212,17 @@ mod tests {
     #[test]
     fn dev_to_mem_single_fills_the_buffer_from_the_fifo() -> Result {
         const LEN: usize = 8192;
-        let (chan, _fifo) = slave_channel(c"rx", TransferDirection::DevToMem, 0x5a5a_5a5a)?;
-        let dev = chan.dma_device();
-        let mut buf = Streaming::<FromDevice>::new(dev, KVec::from_elem(0u8, LEN, GFP_KERNEL)?)?;
-        chan.prep_slave_single(
-            buf.dma_address(),
-            buf.len(),
-            TransferDirection::DevToMem,
-            FLAGS,
-        )?
-        .submit()?;
+        let chan = slave_channel(c"rx", TransferDirection::DevToMem, 0x5a5a_5a5a)?;
+        let buf = streaming::<FromDevice>(&chan, LEN, 0)?;
+        let transfer = chan
+            .prep_slave_single(buf, TransferDirection::DevToMem, FLAGS)?
+            .submit()?;
         chan.issue_pending();
         assert!(wait_until(2000, || chan.callback().calls() == 1));
         assert_eq!(chan.callback().last().result, TxResult::Ok);
+        let Ok(mut buf) = transfer.finish() else {
+            return Err(EBUSY);
+        };
         assert!(buf.with_cpu(|b| b.iter().all(|&x| x == 0x5a)));
         Ok(())
     }
@@ -213,24 +231,17 @@ mod tests {
     fn cyclic_calls_back_every_period_with_monotonic_residue() -> Result {
         const PERIOD: usize = 4096;
         const LEN: usize = 4 * PERIOD;
-        let (chan, _fifo) = slave_channel(c"rx", TransferDirection::DevToMem, 0xa5a5_a5a5)?;
-        let dev = chan.dma_device();
-        let ring = Coherent::<u8>::zeroed_slice(dev, LEN, GFP_KERNEL)?;
-        let cookie = chan
-            .prep_cyclic(
-                ring.dma_address(),
-                LEN,
-                PERIOD,
-                TransferDirection::DevToMem,
-                FLAGS,
-            )?
+        let chan = slave_channel(c"rx", TransferDirection::DevToMem, 0xa5a5_a5a5)?;
+        let ring = zeroed_buf(&chan, LEN)?;
+        let transfer = chan
+            .prep_cyclic(ring, PERIOD, TransferDirection::DevToMem, FLAGS)?
             .submit()?;
         chan.issue_pending();
 
         // Sample the residue until 10 periods have called back.
         let (mut prev, mut rises, mut falls) = (LEN as u32, 0u32, 0u32);
         let done = wait_until(2000, || {
-            let (status, residue) = chan.tx_status(cookie);
+            let (status, residue) = transfer.status();
             if status == Status::InProgress && residue as usize <= LEN {
                 if residue > prev {
                     rises += 1;
@@ -247,7 +258,8 @@ mod tests {
         // 4 periods, and it moves in between.
         assert!(rises <= chan.callback().calls() / 4 + 1);
         assert!(falls >= rises);
-        chan.terminate_sync()?;
+        let ring = transfer.abort()?;
+        let ring = ring.coherent();
         for i in 0..LEN {
             let b: u8 = io_read!(ring, [try: i]);
             assert_eq!(b, 0xa5);
@@ -258,23 +270,19 @@ mod tests {
     #[test]
     fn no_callback_after_terminate_sync_of_cyclic() -> Result {
         const PERIOD: usize = 1024;
-        let (chan, _fifo) = slave_channel(c"rx", TransferDirection::DevToMem, 1)?;
-        let dev = chan.dma_device();
-        let ring = Coherent::<u8>::zeroed_slice(dev, 8 * PERIOD, GFP_KERNEL)?;
-        chan.prep_cyclic(
-            ring.dma_address(),
-            8 * PERIOD,
-            PERIOD,
-            TransferDirection::DevToMem,
-            FLAGS,
-        )?
-        .submit()?;
+        let mut chan = slave_channel(c"rx", TransferDirection::DevToMem, 1)?;
+        let ring = zeroed_buf(&chan, 8 * PERIOD)?;
+        let transfer = chan
+            .prep_cyclic(ring, PERIOD, TransferDirection::DevToMem, FLAGS)?
+            .submit()?;
         chan.issue_pending();
         assert!(wait_until(2000, || chan.callback().calls() >= 3));
-        chan.terminate_sync()?;
+        // Dropping the unfinished transfer terminates the channel.
+        drop(transfer);
         let calls = chan.callback().calls();
         fsleep(Delta::from_millis(10)); // 40 ticks: 40 periods if still running
         assert_eq!(chan.callback().calls(), calls);
+        chan.terminate_sync()?;
         Ok(())
     }
 
@@ -282,19 +290,16 @@ mod tests {
     fn pause_freezes_residue_and_resume_finishes() -> Result {
         const LEN: usize = 1024 * 1024; // 1024 ticks, about 256 ms
         let chan = channel(c"memcpy")?;
-        let dev = chan.dma_device();
-        let src = pattern_buf(dev, LEN)?;
-        let dst = Coherent::<u8>::zeroed_slice(dev, LEN, GFP_KERNEL)?;
-        let cookie = chan
-            .prep_memcpy(dst.dma_address(), src.dma_address(), LEN, FLAGS)?
-            .submit()?;
+        let src = pattern_buf(&chan, LEN)?;
+        let dst = zeroed_buf(&chan, LEN)?;
+        let transfer = chan.prep_memcpy(dst, src, LEN, FLAGS)?.submit()?;
         chan.issue_pending();
-        assert!(wait_until(2000, || chan.tx_status(cookie).1 < LEN as u32));
+        assert!(wait_until(2000, || transfer.status().1 < LEN as u32));
         chan.pause()?;
-        let (status, frozen) = chan.tx_status(cookie);
+        let (status, frozen) = transfer.status();
         assert_eq!(status, Status::Paused);
         fsleep(Delta::from_millis(5));
-        assert_eq!(chan.tx_status(cookie), (Status::Paused, frozen));
+        assert_eq!(transfer.status(), (Status::Paused, frozen));
         assert!(frozen > 0);
         chan.resume()?;
         assert!(wait_until(2000, || chan.callback().calls() == 1));
@@ -305,6 +310,10 @@ mod tests {
                 residue: 0
             }
         );
+        let Ok((dst, _src)) = transfer.finish() else {
+            return Err(EBUSY);
+        };
+        let dst = dst.coherent();
         let last: u8 = io_read!(dst, [try: LEN - 1]);
         assert_eq!(last, pattern(LEN - 1));
         Ok(())
@@ -313,53 +322,69 @@ mod tests {
     #[test]
     fn injected_error_reaches_the_callback() -> Result {
         const LEN: usize = 8192;
-        let (chan, _fifo) = slave_channel(c"error", TransferDirection::MemToDev, 0)?;
-        let dev = chan.dma_device();
-        let buf = Streaming::<ToDevice>::new(dev, KVec::from_elem(1u8, LEN, GFP_KERNEL)?)?;
-        chan.prep_slave_single(buf.dma_address(), LEN, TransferDirection::MemToDev, FLAGS)?
+        let chan = slave_channel(c"error", TransferDirection::MemToDev, 0)?;
+        let buf = streaming::<ToDevice>(&chan, LEN, 1)?;
+        let transfer = chan
+            .prep_slave_single(buf, TransferDirection::MemToDev, FLAGS)?
             .submit()?;
         chan.issue_pending();
         assert!(wait_until(2000, || chan.callback().calls() == 1));
         let last = chan.callback().last();
         assert_eq!(last.result, TxResult::ReadFailed);
         assert!(last.residue > 0 && (last.residue as usize) < LEN);
+        assert!(transfer.finish().is_ok());
         Ok(())
     }
 
     #[test]
     fn bad_requests_are_einval() -> Result {
-        let chan = channel(c"tx")?;
-        let dev = chan.dma_device();
-        let fifo = fifo(dev, 0)?;
-        let buf = fifo.dma_address();
+        let mut chan = channel(c"tx")?;
         // Zero length.
-        assert!(chan.prep_memcpy(buf, buf, 0, FLAGS).err() == Some(EINVAL));
+        let (a, b) = (zeroed_buf(&chan, 4)?, zeroed_buf(&chan, 4)?);
+        assert!(chan.prep_memcpy(a, b, 0, FLAGS).err() == Some(EINVAL));
+        // Longer than the buffers.
+        let (a, b) = (zeroed_buf(&chan, 4)?, zeroed_buf(&chan, 4)?);
+        assert!(chan.prep_memcpy(a, b, 8, FLAGS).err() == Some(EINVAL));
         // Slave transfer before any slave config.
+        let buf = streaming::<ToDevice>(&chan, 4, 0)?;
         assert!(
-            chan.prep_slave_single(buf, 4, TransferDirection::MemToDev, FLAGS)
+            chan.prep_slave_single(buf, TransferDirection::MemToDev, FLAGS)
                 .err()
                 == Some(EINVAL)
         );
         // Unsupported bus width: 3 bytes.
-        let mut cfg = SlaveConfig::new();
-        cfg.set_device(TransferDirection::MemToDev, buf, 3, 1);
-        assert_eq!(chan.config(&mut cfg), Err(EINVAL));
-        chan.config(&mut slave_config(TransferDirection::MemToDev, buf))?;
+        let fifo3 = fifo(&chan, 0)?;
+        assert_eq!(
+            chan.config_memory_fifo(TransferDirection::MemToDev, fifo3, 3, 1),
+            Err(EINVAL)
+        );
+        let fifo4 = fifo(&chan, 0)?;
+        chan.config_memory_fifo(TransferDirection::MemToDev, fifo4, 4, 1)?;
         // Unsupported direction for a slave transfer.
+        let buf = streaming::<ToDevice>(&chan, 4, 0)?;
         assert!(
-            chan.prep_slave_single(buf, 4, TransferDirection::MemToMem, FLAGS)
+            chan.prep_slave_single(buf, TransferDirection::MemToMem, FLAGS)
+                .err()
+                == Some(EINVAL)
+        );
+        // A buffer mapped for the device to write, for a device read.
+        let buf = streaming::<FromDevice>(&chan, 4, 0)?;
+        assert!(
+            chan.prep_slave_single(buf, TransferDirection::MemToDev, FLAGS)
                 .err()
                 == Some(EINVAL)
         );
         // Length not a multiple of the 4-byte width.
+        let buf = streaming::<ToDevice>(&chan, 6, 0)?;
         assert!(
-            chan.prep_slave_single(buf, 6, TransferDirection::MemToDev, FLAGS)
+            chan.prep_slave_single(buf, TransferDirection::MemToDev, FLAGS)
                 .err()
                 == Some(EINVAL)
         );
         // Cyclic buffer not a multiple of the period.
+        let ring = zeroed_buf(&chan, 12)?;
         assert!(
-            chan.prep_cyclic(buf, 12, 8, TransferDirection::MemToDev, FLAGS)
+            chan.prep_cyclic(ring, 8, TransferDirection::MemToDev, FLAGS)
                 .err()
                 == Some(EINVAL)
         );
@@ -377,15 +402,15 @@ mod tests {
         // Leaks would show as live descriptors in the dmaengine debugfs
         // summary, which the host checks after this suite.
         for _ in 0..50 {
-            let chan = channel(c"memcpy")?;
-            let dev = chan.dma_device();
-            let buf = Coherent::<u8>::zeroed_slice(dev, 4096, GFP_KERNEL)?;
+            let mut chan = channel(c"memcpy")?;
             // One submitted and issued, one prepared and dropped unsubmitted.
-            chan.prep_memcpy(buf.dma_address(), buf.dma_address(), 4096, FLAGS)?
-                .submit()?;
+            let (a, b) = (zeroed_buf(&chan, 4096)?, zeroed_buf(&chan, 4096)?);
+            let transfer = chan.prep_memcpy(a, b, 4096, FLAGS)?.submit()?;
             chan.issue_pending();
-            let _unsubmitted =
-                chan.prep_memcpy(buf.dma_address(), buf.dma_address(), 4096, FLAGS)?;
+            let (c, d) = (zeroed_buf(&chan, 4096)?, zeroed_buf(&chan, 4096)?);
+            let unsubmitted = chan.prep_memcpy(c, d, 4096, FLAGS)?;
+            drop(unsubmitted);
+            drop(transfer.abort()?);
             chan.terminate_sync()?;
         }
         Ok(())
