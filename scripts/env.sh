@@ -31,6 +31,7 @@ KMAKE=(make ARCH=arm64 "LLVM=-$LLVM_VERSION" RUSTC=/usr/bin/rustc
        "RUSTFMT=$RUSTFMT" "BINDGEN=${CARGO_HOME:-$HOME/.cargo}/bin/bindgen")
 
 # The project's emulator (scripts/build-qemu): Debian's QEMU source with
-# qemu/patches/, built in the cache.
+# qemu/patches/, built in the cache. OXDMA_QEMU runs the guest on another
+# build instead (an experiment on the model).
 QEMU_DIR=$OXDMA_CACHE/qemu
-QEMU=$QEMU_DIR/build/qemu-system-aarch64
+QEMU=${OXDMA_QEMU:-$QEMU_DIR/build/qemu-system-aarch64}

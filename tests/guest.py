@@ -24,7 +24,7 @@ SPLAT = re.compile(
     r"BUG:|WARNING:|Oops|KASAN|Call trace:|DMA-API: "
     r"|possible circular locking|possible recursive locking|inconsistent lock state"
     r"|sleeping function called from invalid context|scheduling while atomic"
-    r"|list_(add|del) corruption|UBSAN:|blocked for more than|rcu_sched self-detected|kmemleak:")
+    r"|list_(add|del) corruption|UBSAN:|blocked for more than|rcu_sched self-detected|new suspected memory leaks")
 # DMA-API lines that are dma-debug's own information, not errors.
 DMA_API_INFO = re.compile(
     r"DMA-API: (preallocated \d+ debug entries|debugging enabled"

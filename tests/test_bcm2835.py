@@ -80,3 +80,23 @@ def test_wrong_dt_fails_probe_naming_the_property(case, tmp_path):
     named = [line for line in log.splitlines() if "3f007000.dma-controller" in line and prop in line]
     assert named, f"{case}: no message naming {prop} (full log: {run.log_path})"
     assert re.search(r"probe with driver oxdma_bcm2835 failed with error -\d+", log), case
+
+
+def test_probe_allocation_failures_give_errno_and_leak_nothing():
+    """Every slab allocation of the provider's probe failed in turn
+    (fail-nth): each bind fails with an errno and leaves nothing; then the
+    provider works and kmemleak reports nothing."""
+    run = run_scenario("fault-probe", timeout=600)
+    run.check(expect_steps=["insmod-oxdma_bcm2835", "bound", "insmod-dmatest", "unbind-after",
+                            "rmmod-oxdma_bcm2835", "kmemleak-clean"])
+    log = run.scenario_log()
+    m = re.search(r"fault-probe: (\d+) injected failures; bind succeeded at n=(\d+)", log)
+    assert m, "the injection loop did not finish"
+    failures = int(m.group(1))
+    assert failures >= 3 and int(m.group(2)) == failures + 1, m.group(0)
+    errnos = re.findall(r"fault-probe: n=\d+ bind failed: (.*)", log)
+    assert len(errnos) == failures and all(e.strip() for e in errnos), errnos
+    assert re.search(r"probe with driver oxdma_bcm2835 failed with error -12", log), \
+        "no probe failed with ENOMEM"
+    summaries = dmatest_summaries(log)
+    assert summaries and all(f == 0 for (_, f) in summaries.values()), summaries
