@@ -55,7 +55,7 @@ def test_kunit_suites():
 
 
 DMATEST_SUMMARY = re.compile(
-    r"dmatest: (\S+?)-copy\d*: summary (\d+) tests, (\d+) failures (\S+) iops (\d+) KB/s")
+    r"dmatest: (dma\d+chan\d+)\S*: summary (\d+) tests, (\d+) failures (\S+) iops (\d+) KB/s")
 
 
 def dmatest_summaries(log: str) -> dict:
