@@ -93,9 +93,10 @@ class GuestRun:
 
 
 def run_scenario(name: str, timeout: int = 120, append: str = "", sd=None, dtb=None,
-                 log_name=None, flash=None) -> GuestRun:
+                 log_name=None, flash=None, icount=False) -> GuestRun:
     """Boot the guest on scenario ``name`` (tests/guest/scenarios/NAME.sh),
-    optionally with an SD image, an SPI flash image and another DTB; the
+    optionally with an SD image, an SPI flash image and another DTB, and
+    with ``icount`` on -icount (guest time independent of host load); the
     console log is kept as out/logs/<log_name or name>.log."""
     LOGS.mkdir(parents=True, exist_ok=True)
     log_path = LOGS / f"{log_name or name}.log"
@@ -107,6 +108,8 @@ def run_scenario(name: str, timeout: int = 120, append: str = "", sd=None, dtb=N
         cmd += ["--dtb", str(dtb)]
     if flash:
         cmd += ["--flash", str(flash)]
+    if icount:
+        cmd += ["--icount"]
     with open(log_path, "w") as log:
         proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT,
                               stdin=subprocess.DEVNULL, env=os.environ.copy())
