@@ -113,3 +113,15 @@ def test_c_drivers_spi_flash_without_dmas_in_pio_mode(tmp_path):
     counts, _ = flash_round_trip(tmp_path, "c", dtb=without_spi_dmas(tmp_path),
                                  name="spi-flash-pio")
     assert counts["dma"] == 0 and counts["polling"] + counts["irq"] > 0, counts
+
+
+def test_c_driver_spidev_loopback_every_mode_and_odd_lengths():
+    """The loopback peripheral returns every byte sent, in modes 0-3, for
+    lengths around spi-bcm2835's DMA threshold and DLEN limit (C drivers)."""
+    run = run_scenario("spi-loopback", timeout=300, icount=True, append="oxdma.provider=c",
+                       log_name="spi-loopback-c")
+    steps = [f"loop-mode{m}-len{n}" for m in range(4) for n in (1, 3, 95, 96, 97, 4096, 65533)]
+    run.check(expect_steps=["bind-spidev", *steps, "rmmod-spi-bcm2835"])
+    counts = {m[0]: int(m[1]) for m in re.findall(r"spi count_transfer_(\w+) (\d+)",
+                                                  run.scenario_log())}
+    assert counts.get("dma", 0) > 0 and counts.get("polling", 0) > 0, counts
