@@ -46,10 +46,6 @@ def test_sdhost_reads_and_writes_the_card_through_the_provider(tmp_path):
     assert sd and sd[0] > 0, f"no DMA transfer completed on DREQ 13: {summary_lines(run.log)}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue #8: oxdma_bcm2835 refuses spi-bcm2835's cyclic fill descriptor "
-    "(period_len 0: 'cyclic period of 0 bytes: must be a non-zero multiple of 4'), "
-    "so spi-bcm2835 logs 'not using DMA mode' and runs PIO"))
 def test_spi_flash_through_the_provider_in_dma_mode(tmp_path):
     """The in-tree spi-bcm2835 + spi-nor on the Rust provider, in DMA mode."""
     counts, run = flash_round_trip(tmp_path, "rust")

@@ -232,7 +232,9 @@ impl ChannelOps for BcmChan {
         _flags: PrepFlags,
     ) -> Result<BcmDesc> {
         let len = dst.len();
-        chan.check_len("memcpy", len, 4)?;
+        // Any length: TXFR_LEN counts bytes (datasheet 4.2.1.1); the C
+        // driver sets no copy_align.
+        chan.check_len("memcpy", len, 1)?;
         let cbs = cb::memcpy_chain(dst.addr(), src.addr(), len, chan.kind.max_cb_len())?;
         chan.descriptor(cbs, Direction::MemToMem, false)
     }
@@ -246,7 +248,8 @@ impl ChannelOps for BcmChan {
     ) -> Result<BcmDesc> {
         let mut segs = KVec::with_capacity(sg.len(), GFP_NOWAIT)?;
         for seg in sg {
-            chan.check_len("slave segment", seg.len(), 4)?;
+            // Any length, as the C driver: the engine's length is in bytes.
+            chan.check_len("slave segment", seg.len(), 1)?;
             segs.push((seg.addr(), seg.len()), GFP_NOWAIT)?;
         }
         let slave = Slave {
@@ -266,6 +269,11 @@ impl ChannelOps for BcmChan {
         fifo: Fifo,
         flags: PrepFlags,
     ) -> Result<BcmDesc> {
+        let interrupt = flags.contains(PrepFlags::INTERRUPT);
+        // Without DMA_PREP_INTERRUPT no period is reported: the whole buffer
+        // is one period, whatever `period_len` says (spi-bcm2835 passes 0),
+        // as in `bcm2835_dma_prep_dma_cyclic()`.
+        let period_len = if interrupt { period_len } else { buf.len() };
         chan.check_len("cyclic period", period_len, 4)?;
         chan.check_len("cyclic buffer", buf.len(), period_len)?;
         let slave = Slave {
@@ -273,7 +281,6 @@ impl ChannelOps for BcmChan {
             dreq: chan.request_line(),
             fifo: fifo.addr(),
         };
-        let interrupt = flags.contains(PrepFlags::INTERRUPT);
         let cbs = cb::cyclic_chain(
             slave,
             (buf.addr(), buf.len()),
@@ -387,10 +394,15 @@ const INFO: DeviceInfo = DeviceInfo {
     ],
     addr_widths: BusWidth::Bytes4.mask_bit(),
     residue_granularity: ResidueGranularity::Burst,
-    // 4 bytes: every CB length stays a multiple of 4.
-    copy_align_log2: 2,
+    // No alignment, as the C driver (which sets none): TXFR_LEN and the
+    // addresses are byte-granular; only the FIFO side is 32-bit wide.
+    copy_align_log2: 0,
     max_burst: 16,
     max_segment_size: 0x3fff_ffff,
+    // spi-bcm2835 re-submits its cyclic zero-fill descriptors (C driver:
+    // `descriptor_reuse = true`); a descriptor's CBs are never changed by
+    // running it, so it can run again.
+    descriptor_reuse: true,
 };
 
 kernel::of_device_table!(

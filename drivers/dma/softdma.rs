@@ -380,6 +380,7 @@ const INFO: DeviceInfo = DeviceInfo {
     copy_align_log2: 0,
     max_burst: 16,
     max_segment_size: u32::MAX,
+    descriptor_reuse: false,
 };
 
 fn read_u32(dev: &device::Device, name: &CStr, default: u32, max: u32) -> Result<u32> {

@@ -75,7 +75,7 @@ mod bcm2835_cb {
 
     #[test]
     fn transfer_info_memcpy_increments_both_and_ignores_dreq() {
-        assert_eq!(transfer_info(Direction::MemToMem, 13), 0x0000_0118);
+        assert_eq!(transfer_info(Direction::MemToMem, 13), 0x0000_0110);
     }
 
     #[test]
@@ -126,6 +126,15 @@ mod bcm2835_cb {
     }
 
     #[test]
+    fn full_maximum_fits_the_30_bit_xlength() {
+        // XLENGTH is bits 0-29 of TXFR_LEN: 1 << 30 would wrap to 0.
+        let max = ChannelKind::Full.max_cb_len();
+        assert_eq!(max, (1 << 30) - 4);
+        assert!(max < 1 << 30);
+        assert_eq!(max % 4, 0);
+    }
+
+    #[test]
     fn split_exact_multiple_has_no_empty_tail() {
         assert_eq!(split_lengths(4096, 1024).count(), 4);
         assert!(split_lengths(4096, 1024).all(|l| l == 1024));
@@ -147,7 +156,38 @@ mod bcm2835_cb {
         assert_eq!(cbs[2].txfr_len, 8);
         assert_eq!(cbs[0].ti & ti::INTEN, 0);
         assert_eq!(cbs[1].ti & ti::INTEN, 0);
-        assert_eq!(cbs[2].ti, transfer_info(Direction::MemToMem, 0) | ti::INTEN);
+        assert_ne!(cbs[2].ti & ti::INTEN, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn memcpy_waits_for_the_write_response_on_its_last_cb_only() -> Result {
+        // bcm2835_dma_prep_dma_memcpy(): info = D_INC | S_INC on every CB,
+        // finalextrainfo = INT_EN | WAIT_RESP on the last.
+        let cbs = memcpy_chain(0x2000_0000, 0x1000_0000, 2 * 65532 + 8, LITE)?;
+        assert_eq!(cbs[0].ti, ti::SRC_INC | ti::DEST_INC);
+        assert_eq!(cbs[1].ti, ti::SRC_INC | ti::DEST_INC);
+        assert_eq!(
+            cbs[2].ti,
+            ti::SRC_INC | ti::DEST_INC | ti::INTEN | ti::WAIT_RESP
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn residue_never_overflows_on_odd_positions() -> Result {
+        // Five maximal full-channel CBs sum past u32; a position in none of
+        // them, or a CB whose end wraps the 32-bit bus, must not panic.
+        let full = ChannelKind::Full.max_cb_len();
+        let mut big = ControlBlock::default();
+        big.source_ad = 0x1000;
+        big.txfr_len = full;
+        let cbs = [big; 5];
+        assert_eq!(residue(&cbs, Direction::MemToMem, 0), u32::MAX);
+        assert_eq!(residue(&cbs, Direction::MemToMem, 0x1000 + full), 0);
+        let wrap = memcpy_chain(0x1000, 0xffff_f000, 0x2000, full)?;
+        assert_eq!(residue(&wrap, Direction::MemToMem, 0xffff_f800), 0x1800);
+        assert_eq!(residue(&wrap, Direction::MemToMem, 0x0000_0800), 0x800);
         Ok(())
     }
 

@@ -76,6 +76,14 @@ pub(crate) struct DeviceInfo {
     pub(crate) max_burst: u32,
     /// Largest scatterlist segment in bytes (`dma_set_max_seg_size()`).
     pub(crate) max_segment_size: u32,
+    /// Whether clients may mark descriptors for reuse
+    /// (`dma_device.descriptor_reuse`, `dmaengine_desc_set_reuse()`): a
+    /// reused descriptor is re-submitted after it completes or is
+    /// terminated, and freed only by `dmaengine_desc_free()`. virt-dma keeps
+    /// such descriptors on its allocated list instead of freeing them
+    /// (`vchan_vdesc_fini()`), so a driver's descriptor must stay valid to
+    /// run again after completion or termination.
+    pub(crate) descriptor_reuse: bool,
 }
 
 /// Which channel an of_dma specifier selects.

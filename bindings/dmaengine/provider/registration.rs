@@ -177,6 +177,7 @@ unsafe fn fill_dma_device<C: ChannelOps>(
         d.residue_granularity = info.residue_granularity.as_raw();
         d.copy_align = info.copy_align_log2.into();
         d.max_burst = info.max_burst;
+        d.descriptor_reuse = info.descriptor_reuse;
         d.dev = raw(dev);
         adapter::install::<C>(d);
         d.device_release = Some(release::<C>);

@@ -76,12 +76,15 @@ pub(crate) enum ChannelKind {
 impl ChannelKind {
     /// The longest transfer one CB of this channel may carry, in bytes.
     ///
-    /// Both are multiples of 4, so splitting a length that is a multiple of
-    /// 4 keeps every CB a multiple of 4 (the C driver's `MAX_DMA_LEN` and
-    /// `MAX_LITE_DMA_LEN`).
+    /// Both are the largest multiples of 4 that fit the channel's
+    /// `TXFR_LEN.XLENGTH` field (30 bits on full channels, 16 on lite ones),
+    /// so splitting a length that is a multiple of 4 keeps every CB a
+    /// multiple of 4. The C driver's `MAX_DMA_LEN` is `SZ_1G` (`1 << 30`),
+    /// which does not fit 30 bits and would program a length of 0; this is
+    /// `(1 << 30) - 4` instead. `MAX_LITE_DMA_LEN` is `(1 << 16) - 4`.
     pub(crate) const fn max_cb_len(self) -> u32 {
         match self {
-            ChannelKind::Full => 1 << 30,
+            ChannelKind::Full => (1 << 30) - 4,
             ChannelKind::Lite => (1 << 16) - 4,
         }
     }
@@ -103,8 +106,10 @@ pub(crate) fn dreq_from_cells(cells: &[u32]) -> Result<u32> {
 /// The `TI` word for every CB of a transfer in `dir`, paced by peripheral
 /// request line `dreq` (0 means unpaced, as for memcpy).
 ///
-/// `WAIT_RESP` is always set, as in the C driver; `INTEN` is set per CB by
-/// the chain builders below.
+/// `WAIT_RESP` is set for slave transfers (every CB of
+/// `bcm2835_dma_prep_slave_sg()` and `bcm2835_dma_prep_dma_cyclic()`), not
+/// for memcpy, whose C prep adds it to the last CB only ([`memcpy_chain`]);
+/// `INTEN` is set per CB by the chain builders below.
 pub(crate) fn transfer_info(dir: Direction, dreq: u32) -> u32 {
     let dir_bits = match dir {
         Direction::MemToMem => ti::SRC_INC | ti::DEST_INC,
@@ -116,7 +121,12 @@ pub(crate) fn transfer_info(dir: Direction, dreq: u32) -> u32 {
     } else {
         (dreq & ti::PERMAP_MASK) << ti::PERMAP_SHIFT
     };
-    ti::WAIT_RESP | dir_bits | permap
+    let wait = if dir == Direction::MemToMem {
+        0
+    } else {
+        ti::WAIT_RESP
+    };
+    wait | dir_bits | permap
 }
 
 /// The CB lengths, in bytes, that carry a segment of `len` bytes when one CB
@@ -151,7 +161,8 @@ fn cb(ti: u32, source_ad: u32, dest_ad: u32, txfr_len: u32) -> ControlBlock {
 }
 
 /// The CBs of a memcpy of `len` bytes from `src` to `dst`, split at `max`
-/// bytes per CB; the last one interrupts (`bcm2835_dma_prep_dma_memcpy()`).
+/// bytes per CB; the last one interrupts and waits for the write response
+/// (`bcm2835_dma_prep_dma_memcpy()`: `finalextrainfo = INT_EN | WAIT_RESP`).
 ///
 /// # Errors
 ///
@@ -168,7 +179,11 @@ pub(crate) fn memcpy_chain(dst: u64, src: u64, len: usize, max: u32) -> Result<K
         )?;
         off = off.wrapping_add(l);
     }
-    finish(cbs)
+    let mut cbs = finish(cbs)?;
+    if let Some(last) = cbs.last_mut() {
+        last.ti |= ti::WAIT_RESP;
+    }
+    Ok(cbs)
 }
 
 /// The peripheral side of a slave transfer.
@@ -303,20 +318,22 @@ pub(crate) fn link(cbs: &mut [ControlBlock], addr: impl Fn(usize) -> u64, cyclic
 /// rest of the CB that holds `pos` (its end included) plus every later CB;
 /// all of them if `pos` lies in none (not started).
 ///
-/// Mirrors `bcm2835_dma_desc_size_pos()`.
+/// Mirrors `bcm2835_dma_desc_size_pos()`, with arithmetic that cannot
+/// overflow: a CB holds `pos` when `pos - start` (modulo 2^32, so a CB that
+/// ends past the top of the bus still counts) is at most its length, and the
+/// sum saturates at `u32::MAX` bytes (a chain longer than 4 GiB).
 pub(crate) fn residue(cbs: &[ControlBlock], dir: Direction, pos: u32) -> u32 {
     let mem = |cb: &ControlBlock| match dir {
         Direction::DevToMem => cb.dest_ad,
         _ => cb.source_ad,
     };
     let mut left = 0u32;
-    for (i, cb) in cbs.iter().enumerate().rev() {
-        let start = mem(cb);
-        let end = start.wrapping_add(cb.txfr_len);
-        if start <= pos && pos <= end {
-            return left + (end - pos);
+    for cb in cbs.iter().rev() {
+        let done = pos.wrapping_sub(mem(cb));
+        if let Some(rest) = cb.txfr_len.checked_sub(done) {
+            return left.saturating_add(rest);
         }
-        left += cbs[i].txfr_len;
+        left = left.saturating_add(cb.txfr_len);
     }
     left
 }
