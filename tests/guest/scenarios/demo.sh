@@ -1,6 +1,7 @@
 # The main job: the Rust BCM2835 DMA provider serving real transfers on the
-# emulated Pi 3 (the C driver is not loaded), then the software DMA engine
-# and the KUnit suites of the dmaengine abstractions.
+# emulated Pi 3 (the C driver is not loaded) to the in-tree SD host and SPI
+# drivers and to dmatest, then the software DMA engine and the KUnit suites
+# of the dmaengine abstractions.
 say "kernel $(uname -r) on $(tr -d '\0' < /proc/device-tree/model)"
 step c-driver-absent sh -c '! grep -q "^bcm2835_dma " /proc/modules'
 step insmod-oxdma_bcm2835 insmod /lib/modules/oxdma/oxdma_bcm2835.ko
@@ -14,6 +15,22 @@ dd if=/dev/urandom of=/tmp/w bs=64k count=16 2>/dev/null
 step sd-write dd if=/tmp/w of=/dev/mmcblk0 bs=64k conv=fsync
 echo 3 > /proc/sys/vm/drop_caches
 step sd-readback sh -c '[ "$(dd if=/dev/mmcblk0 bs=64k count=16 2>/dev/null | md5sum)" = "$(md5sum < /tmp/w)" ]'
+
+say "in-tree client: spi-bcm2835 + spi-nor on the SPI flash (DREQ 6 tx, 7 rx)"
+for m in spi-bcm2835 mtd spi-nor mtd_blkdevs mtdblock; do
+	step "insmod-$m" insmod "/lib/modules/intree/$m.ko"
+done
+step mtd0-appears wait_for /dev/mtd0 100
+show cat /proc/mtd
+dd if=/dev/urandom of=/tmp/f bs=64k count=4 2>/dev/null
+say "flash-write md5 $(md5sum < /tmp/f | cut -d' ' -f1)"
+step flash-write dd if=/tmp/f of=/dev/mtdblock0 bs=64k conv=fsync
+echo 3 > /proc/sys/vm/drop_caches
+say "flash-read md5 $(dd if=/dev/mtd0 bs=64k count=4 2>/dev/null | md5sum | cut -d' ' -f1)"
+d=/sys/kernel/debug/spi-bcm2835-3f204000.spi
+say "spi-bcm2835 transfers: dma $(cat $d/count_transfer_dma)," \
+	"polling $(cat $d/count_transfer_polling), irq $(cat $d/count_transfer_irq)"
+show cat /sys/kernel/debug/dmaengine/summary
 
 say "dmatest: 20 verified memcpy transfers on every free channel"
 dmatest_all 20
