@@ -117,3 +117,34 @@ def test_probe_allocation_failures_give_errno_and_leak_nothing():
         "no probe failed with ENOMEM"
     summaries = dmatest_summaries(log)
     assert summaries and all(f == 0 for (_, f) in summaries.values()), summaries
+
+
+def test_prep_allocation_failures_give_errno_and_leak_nothing():
+    """Every slab allocation of a 4096-byte spidev loopback transfer through
+    spi-bcm2835 in DMA mode failed in turn (fail-nth, in the calling task):
+    each failed transfer ends with an errno, none with wrong data; some
+    failures hit the provider's prep (spi-bcm2835 turns a NULL descriptor
+    into EINVAL); afterwards the loopback works, no descriptor is left
+    allocated, and kmemleak reports nothing of ours."""
+    run = run_scenario("fault-prep", timeout=600)
+    run.check(expect_steps=["insmod-oxdma_bcm2835", "spidev-appears", "loop-before",
+                            "loop-after", "rmmod-spi-bcm2835", "rmmod-oxdma_bcm2835"],
+              allow_splat=r"kmemleak: \d+ new suspected memory leaks")
+    log = run.scenario_log()
+    m = re.search(r"fault-prep: (\d+) transfers failed by injection; the transfer at n=(\d+)", log)
+    assert m, "the injection loop did not finish"
+    failures, last = int(m.group(1)), int(m.group(2))
+    assert 3 <= failures < last, m.group(0)
+    outcomes = re.findall(r"fault-prep: n=\d+ (.*)", log)
+    assert len(outcomes) == failures, outcomes
+    wrong = [o for o in outcomes if not re.search(r"transfer failed: errno [1-9]", o)]
+    assert not wrong, f"failed without an errno (or with wrong data): {wrong}"
+    errnos = {int(e) for e in re.findall(r"transfer failed: errno (\d+)", "\n".join(outcomes))}
+    assert 22 in errnos, f"no failure reached the provider's prep (errnos {errnos})"
+    dma = re.search(r"spi count_transfer_dma (\d+)", log)
+    assert dma and int(dma.group(1)) > 0, "spi-bcm2835 did not run in DMA mode"
+    lines = summary_lines(log)
+    assert lines and all(live == 0 for (_, _, _, live, _) in lines), lines
+    leaks = kmemleak_objects(log)
+    ours = [leak for leak in leaks if not all(f in leak for f in DMAENGINE_CORE_LEAK)]
+    assert not ours, "kmemleak:\n" + "\n\n".join(ours)

@@ -87,3 +87,28 @@ load_provider() {
 		;;
 	esac
 }
+
+# failslab_arm: slab-allocation failure injection armed for the tasks that
+# ask for it through /proc/<pid>/fail-nth (probability 100, which also
+# switches on failslab's static key; sleeping allocations included).
+# Page allocations are left alone: their failures print allocation
+# warnings with a stack dump by design.
+failslab_arm() {
+	_fi=/sys/kernel/debug
+	echo Y > $_fi/failslab/task-filter
+	echo 100 > $_fi/failslab/probability
+	echo -1 > $_fi/failslab/times
+	echo N > $_fi/failslab/ignore-gfp-wait
+	echo 0 > $_fi/failslab/verbose
+	echo 10 > $_fi/fail_page_alloc/min-order
+}
+
+# kmemleak_report: two scans, then the report between markers the host
+# parses ("kmemleak report begin/end").
+kmemleak_report() {
+	echo scan > /sys/kernel/debug/kmemleak
+	echo scan > /sys/kernel/debug/kmemleak
+	say "kmemleak report begin"
+	show cat /sys/kernel/debug/kmemleak
+	say "kmemleak report end"
+}

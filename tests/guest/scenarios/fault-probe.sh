@@ -5,22 +5,12 @@
 # bind must give an errno and leave no DMA device; the provider then works,
 # and once it is unbound the host checks kmemleak's report.
 step sdhost-off sh -c 'echo none > /sys/bus/platform/devices/3f202000.mmc/driver_override'
-fi=/sys/kernel/debug
-# Armed (probability 100, which also switches on failslab's static key)
-# but filtered to tasks that ask for it; fail-nth picks the allocation.
-echo Y > $fi/failslab/task-filter
-echo 100 > $fi/failslab/probability
-echo -1 > $fi/failslab/times
-echo N > $fi/failslab/ignore-gfp-wait
-echo 0 > $fi/failslab/verbose
-# Page allocations are left alone: their failures print allocation
-# warnings with a stack dump by design.
-echo 10 > $fi/fail_page_alloc/min-order
+failslab_arm
 step insmod-oxdma_bcm2835 insmod /lib/modules/oxdma/oxdma_bcm2835.ko
 drv=/sys/bus/platform/drivers/oxdma_bcm2835
 dev=3f007000.dma-controller
 step unbind-provider sh -c "echo $dev > $drv/unbind"
-echo clear > $fi/kmemleak
+echo clear > /sys/kernel/debug/kmemleak
 
 # One bind per N. The N-th allocation may fail where the kernel copes
 # (then the bind succeeds and is undone); the loop ends at the first N the
@@ -51,8 +41,4 @@ dmatest_all 5
 step unbind-after sh -c "echo $dev > $drv/unbind"
 step rmmod-oxdma_bcm2835 rmmod oxdma_bcm2835
 sleep 6
-echo scan > $fi/kmemleak
-echo scan > $fi/kmemleak
-say "kmemleak report begin"
-show cat $fi/kmemleak
-say "kmemleak report end"
+kmemleak_report
