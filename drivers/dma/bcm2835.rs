@@ -48,7 +48,7 @@ use bindings::{
     },
     platform::{request_irq, set_dma_mask},
 };
-use cb::{ChannelKind, ControlBlock, Direction, Slave};
+use cb::{Chain, ChannelKind, ControlBlock, Direction, Slave};
 use regs::{cs, debug};
 
 /// The controller's registers, shared by its channels; revoked on unbind.
@@ -61,8 +61,8 @@ const ABORT_POLLS: u32 = 10_000;
 /// A prepared transfer: its CBs as built (for residue) and as the engine
 /// reads them (pool blocks, chained).
 struct BcmDesc {
-    cbs: KVec<ControlBlock>,
-    blocks: KVec<PoolBlock<ControlBlock>>,
+    cbs: Chain<ControlBlock>,
+    blocks: Chain<PoolBlock<ControlBlock>>,
     dir: Direction,
     cyclic: bool,
     len: usize,
@@ -115,13 +115,13 @@ impl BcmChan {
     /// Stores `cbs` in pool blocks, chained, as a descriptor.
     fn descriptor(
         &self,
-        mut cbs: KVec<ControlBlock>,
+        mut cbs: Chain<ControlBlock>,
         dir: Direction,
         cyclic: bool,
     ) -> Result<BcmDesc> {
-        let mut blocks = KVec::with_capacity(cbs.len(), GFP_NOWAIT)?;
+        let mut blocks = Chain::with_capacity(cbs.len())?;
         for _ in 0..cbs.len() {
-            blocks.push(self.pool.alloc(ControlBlock::default())?, GFP_NOWAIT)?;
+            blocks.push(self.pool.alloc(ControlBlock::default())?)?;
         }
         cb::link(&mut cbs, |i| blocks[i].dma_address(), cyclic)?;
         for (block, cb) in blocks.iter_mut().zip(cbs.iter()) {
@@ -246,18 +246,17 @@ impl ChannelOps for BcmChan {
         fifo: Fifo,
         _flags: PrepFlags,
     ) -> Result<BcmDesc> {
-        let mut segs = KVec::with_capacity(sg.len(), GFP_NOWAIT)?;
-        for seg in sg {
-            // Any length, as the C driver: the engine's length is in bytes.
-            chan.check_len("slave segment", seg.len(), 1)?;
-            segs.push((seg.addr(), seg.len()), GFP_NOWAIT)?;
-        }
         let slave = Slave {
             dir: direction(dir),
             dreq: chan.request_line(),
             fifo: fifo.addr(),
         };
-        let cbs = cb::slave_chain(slave, segs.into_iter(), chan.kind.max_cb_len())?;
+        // Any length, as the C driver: the engine's length is in bytes.
+        let segs = sg.map(|seg| {
+            chan.check_len("slave segment", seg.len(), 1)?;
+            Ok((seg.addr(), seg.len()))
+        });
+        let cbs = cb::slave_chain(slave, segs, chan.kind.max_cb_len())?;
         chan.descriptor(cbs, slave.dir, false)
     }
 

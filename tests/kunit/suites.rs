@@ -57,7 +57,7 @@ mod dmaengine_direction {
 mod bcm2835_cb {
     use super::cb::{
         cyclic_chain, dreq_from_cells, link, memcpy_chain, residue, slave_chain, split_lengths, ti,
-        transfer_info, ChannelKind, ControlBlock, Direction, Slave,
+        transfer_info, Chain, ChannelKind, ControlBlock, Direction, Slave,
     };
     use kernel::prelude::*;
 
@@ -146,6 +146,23 @@ mod bcm2835_cb {
     }
 
     #[test]
+    fn chain_holds_one_inline_and_grows_in_order() -> Result {
+        let mut c = Chain::with_capacity(1)?;
+        assert!(matches!(c, Chain::Empty) && c.is_empty());
+        c.push(1u32)?;
+        assert!(matches!(c, Chain::One(1)));
+        c.push(2)?;
+        c.push(3)?;
+        c[1] = 5;
+        assert!(matches!(c, Chain::Many(_)));
+        assert_eq!(&c[..], &[1, 5, 3]);
+        // A memcpy that fits one CB allocates no vector.
+        let one = memcpy_chain(0x2000_0000, 0x1000_0000, 4093, LITE)?;
+        assert!(matches!(one, Chain::One(_)));
+        Ok(())
+    }
+
+    #[test]
     fn memcpy_chain_splits_advances_and_interrupts_last() -> Result {
         let cbs = memcpy_chain(0x2000_0000, 0x1000_0000, 2 * 65532 + 8, LITE)?;
         assert_eq!(cbs.len(), 3);
@@ -201,7 +218,7 @@ mod bcm2835_cb {
         let segs = [(0x1000u64, 4096usize), (0x8000, 100_000)];
         let tx = slave_chain(
             slave(Direction::MemToDev, 12, 0x7e20_1000),
-            segs.iter().copied(),
+            segs.iter().copied().map(Ok),
             LITE,
         )?;
         // 4096, then 100_000 split into 65532 + 34468.
@@ -214,12 +231,17 @@ mod bcm2835_cb {
         assert_eq!(tx[2].txfr_len, 34468);
         let rx = slave_chain(
             slave(Direction::DevToMem, 13, 0x7e20_2040),
-            segs.iter().copied(),
+            segs.iter().copied().map(Ok),
             LITE,
         )?;
         assert!(rx.iter().all(|cb| cb.source_ad == 0x7e20_2040));
         assert_eq!(rx[0].ti >> 16 & 0x1f, 13);
-        assert!(slave_chain(slave(Direction::MemToMem, 0, 0), segs.iter().copied(), LITE).is_err());
+        assert!(slave_chain(
+            slave(Direction::MemToMem, 0, 0),
+            segs.iter().copied().map(Ok),
+            LITE
+        )
+        .is_err());
         Ok(())
     }
 
@@ -278,7 +300,7 @@ mod bcm2835_cb {
         let segs = [(0x1000u64, 4096usize), (0x8000, 4096)];
         let cbs = slave_chain(
             slave(Direction::DevToMem, 13, 0x7e20_2040),
-            segs.into_iter(),
+            segs.into_iter().map(Ok),
             LITE,
         )?;
         // DEV_TO_MEM follows DEST_AD.

@@ -179,4 +179,9 @@ impl Iterator for SgList<'_> {
         // SAFETY: The entry is mapped for descriptor `desc` (type invariant).
         Some(unsafe { MemRange::new(addr, len as usize, self.desc) })
     }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = if self.sg.is_null() { 0 } else { self.len() };
+        (n, Some(n))
+    }
 }

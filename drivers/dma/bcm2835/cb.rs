@@ -7,6 +7,7 @@
 //! `TI` register bits) and `drivers/dma/bcm2835-dma.c`
 //! (`bcm2835_dma_create_cb_chain()`, the `BCM2835_DMA_*` bit definitions).
 
+use core::ops::{Deref, DerefMut};
 use kernel::prelude::*;
 
 /// Bits of the `TI` (transfer information) word of a control block.
@@ -50,6 +51,80 @@ pub(crate) struct ControlBlock {
     /// Bus address of the next CB, or 0 to stop after this one.
     pub(crate) nextconbk: u32,
     reserved: [u32; 2],
+}
+
+/// The CBs of one transfer (or anything kept per CB), in order: a vector
+/// that holds a single element inline.
+///
+/// Most transfers are one CB (a memcpy up to 1 GiB, a one-segment slave
+/// transfer), and each slab allocation in prep costs as much as the rest of
+/// the prep in the debug kernel; so a one-CB chain allocates nothing, as the
+/// C driver's descriptor holds its CB entries in its own allocation.
+pub(crate) enum Chain<T> {
+    /// No element.
+    Empty,
+    /// One element, inline.
+    One(T),
+    /// Any number, allocated.
+    Many(KVec<T>),
+}
+
+impl<T> Chain<T> {
+    /// An empty chain with room for `n` elements.
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM` (`GFP_NOWAIT`: prep may not sleep).
+    pub(crate) fn with_capacity(n: usize) -> Result<Self> {
+        Ok(match n {
+            0 | 1 => Chain::Empty,
+            n => Chain::Many(KVec::with_capacity(n, GFP_NOWAIT)?),
+        })
+    }
+
+    /// Appends `value`.
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM` (`GFP_NOWAIT`) when the chain must grow into an allocation.
+    pub(crate) fn push(&mut self, value: T) -> Result {
+        match self {
+            Chain::Empty => *self = Chain::One(value),
+            Chain::One(_) => {
+                let mut v = KVec::with_capacity(2, GFP_NOWAIT)?;
+                if let Chain::One(first) = core::mem::replace(self, Chain::Empty) {
+                    // Within the capacity just reserved: cannot fail.
+                    v.push(first, GFP_NOWAIT)?;
+                }
+                v.push(value, GFP_NOWAIT)?;
+                *self = Chain::Many(v);
+            }
+            Chain::Many(v) => v.push(value, GFP_NOWAIT)?,
+        }
+        Ok(())
+    }
+}
+
+impl<T> Deref for Chain<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        match self {
+            Chain::Empty => &[],
+            Chain::One(value) => core::slice::from_ref(value),
+            Chain::Many(v) => v,
+        }
+    }
+}
+
+impl<T> DerefMut for Chain<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        match self {
+            Chain::Empty => &mut [],
+            Chain::One(value) => core::slice::from_mut(value),
+            Chain::Many(v) => v,
+        }
+    }
 }
 
 /// Which way a transfer moves data, as `enum dma_transfer_direction`.
@@ -167,16 +242,18 @@ fn cb(ti: u32, source_ad: u32, dest_ad: u32, txfr_len: u32) -> ControlBlock {
 /// # Errors
 ///
 /// `EINVAL` for a zero length or addresses beyond 32 bits; `ENOMEM`.
-pub(crate) fn memcpy_chain(dst: u64, src: u64, len: usize, max: u32) -> Result<KVec<ControlBlock>> {
+pub(crate) fn memcpy_chain(
+    dst: u64,
+    src: u64,
+    len: usize,
+    max: u32,
+) -> Result<Chain<ControlBlock>> {
     let (dst, src) = (bus(dst)?, bus(src)?);
     let ti = transfer_info(Direction::MemToMem, 0);
-    let mut cbs = KVec::new();
+    let mut cbs = Chain::with_capacity(split_lengths(len, max).count())?;
     let mut off = 0u32;
     for l in split_lengths(len, max) {
-        cbs.push(
-            cb(ti, src.wrapping_add(off), dst.wrapping_add(off), l),
-            GFP_NOWAIT,
-        )?;
+        cbs.push(cb(ti, src.wrapping_add(off), dst.wrapping_add(off), l))?;
         off = off.wrapping_add(l);
     }
     let mut cbs = finish(cbs)?;
@@ -198,22 +275,25 @@ pub(crate) struct Slave {
 }
 
 /// The CBs of a slave transfer between `slave` and memory `segments` (bus
-/// address, length in bytes), split at `max`; the last one interrupts
-/// (`bcm2835_dma_prep_slave_sg()`).
+/// address, length in bytes, or the error that ends the walk), split at
+/// `max`; the last one interrupts (`bcm2835_dma_prep_slave_sg()`). Room is
+/// made for one CB per segment the iterator announces (`size_hint`).
 ///
 /// # Errors
 ///
-/// `EINVAL` for no bytes, `MemToMem`, or addresses beyond 32 bits; `ENOMEM`.
+/// The first error of `segments`; `EINVAL` for no bytes, `MemToMem`, or
+/// addresses beyond 32 bits; `ENOMEM`.
 pub(crate) fn slave_chain(
     slave: Slave,
-    segments: impl Iterator<Item = (u64, usize)>,
+    segments: impl Iterator<Item = Result<(u64, usize)>>,
     max: u32,
-) -> Result<KVec<ControlBlock>> {
+) -> Result<Chain<ControlBlock>> {
     let Slave { dir, dreq, fifo } = slave;
     let fifo = bus(fifo)?;
     let ti = transfer_info(dir, dreq);
-    let mut cbs = KVec::new();
-    for (addr, len) in segments {
+    let mut cbs = Chain::with_capacity(segments.size_hint().0)?;
+    for seg in segments {
+        let (addr, len) = seg?;
         push_slave(&mut cbs, dir, ti, fifo, bus(addr)?, len, max)?;
     }
     finish(cbs)
@@ -222,7 +302,7 @@ pub(crate) fn slave_chain(
 /// Appends the CBs of `len` bytes of memory at `mem`, split at `max`, to or
 /// from `fifo`.
 fn push_slave(
-    cbs: &mut KVec<ControlBlock>,
+    cbs: &mut Chain<ControlBlock>,
     dir: Direction,
     ti: u32,
     fifo: u32,
@@ -232,10 +312,7 @@ fn push_slave(
 ) -> Result {
     let mut off = 0u32;
     for l in split_lengths(len, max) {
-        cbs.push(
-            slave_cb(dir, ti, fifo, mem.wrapping_add(off), l)?,
-            GFP_NOWAIT,
-        )?;
+        cbs.push(slave_cb(dir, ti, fifo, mem.wrapping_add(off), l)?)?;
         off = off.wrapping_add(l);
     }
     Ok(())
@@ -250,7 +327,7 @@ fn slave_cb(dir: Direction, ti: u32, fifo: u32, mem: u32, len: u32) -> Result<Co
 }
 
 /// Sets `INTEN` on the last CB of a one-shot chain.
-fn finish(mut cbs: KVec<ControlBlock>) -> Result<KVec<ControlBlock>> {
+fn finish(mut cbs: Chain<ControlBlock>) -> Result<Chain<ControlBlock>> {
     let last = cbs.last_mut().ok_or(EINVAL)?;
     last.ti |= ti::INTEN;
     Ok(cbs)
@@ -271,15 +348,16 @@ pub(crate) fn cyclic_chain(
     period: usize,
     interrupt: bool,
     max: u32,
-) -> Result<KVec<ControlBlock>> {
+) -> Result<Chain<ControlBlock>> {
     if period == 0 || buf_len == 0 || buf_len % period != 0 {
         return Err(EINVAL);
     }
     let Slave { dir, dreq, fifo } = slave;
     let (fifo, buf) = (bus(fifo)?, bus(buf)?);
     let ti = transfer_info(dir, dreq);
-    let mut cbs = KVec::new();
-    for p in 0..buf_len / period {
+    let periods = buf_len / period;
+    let mut cbs = Chain::with_capacity(periods * split_lengths(period, max).count())?;
+    for p in 0..periods {
         let start = buf.wrapping_add((p * period) as u32);
         push_slave(&mut cbs, dir, ti, fifo, start, period, max)?;
         if interrupt {
