@@ -4,7 +4,8 @@
 #
 #   make demo      boot the emulated Pi 3, load the modules, show them working
 #   make check     set up, build the kernel and modules, run every test
-#   make bench     Rust vs C BCM2835 DMA driver, same dmatest workload
+#   make bench     Rust vs C: BCM2835 DMA drivers (dmatest) and the SPI flash
+#                  path ({C,Rust} SPI x {C,Rust} DMA, DMA vs PIO), -icount
 #   make setup | kernel | qemu | modules | initramfs | clean
 #
 # Build against another kernel (a real board's Rust-enabled build tree):
@@ -49,6 +50,7 @@ check: initramfs qemu
 
 bench: initramfs qemu
 	@$(SCRIPTS)/bench-provider
+	@$(SCRIPTS)/bench-spi
 
 # Only the clone's build products; the kernel cache outside it is kept.
 clean:
