@@ -19,7 +19,7 @@
 
 use kernel::{
     device::{self, Core},
-    devres::DevresLt,
+    devres::{DevresGuard, DevresLt},
     io::{mem::IoMem, Io},
     irq::{self, IrqReturn},
     of, platform,
@@ -98,18 +98,33 @@ fn direction(dir: TransferDirection) -> Direction {
     }
 }
 
-impl BcmChan {
+/// One channel's registers, while the controller is bound: a guard taken
+/// once per operation (each `try_access()` is an RCU read-side section,
+/// which with lockdep costs more than the register access itself).
+struct ChanRegs<'a> {
+    io: DevresGuard<'a, IoMem<'static, { regs::WINDOW }>>,
+    base: usize,
+}
+
+impl ChanRegs<'_> {
+    /// Channel register `reg` (a `regs::` offset); 0 if out of the window.
     fn read(&self, reg: usize) -> u32 {
-        let Some(io) = self.regs.try_access() else {
-            return 0;
-        };
-        io.try_read32(regs::chan_base(self.hw) + reg).unwrap_or(0)
+        self.io.try_read32(self.base + reg).unwrap_or(0)
     }
 
+    /// Writes channel register `reg`; ignored if out of the window.
     fn write(&self, value: u32, reg: usize) {
-        if let Some(io) = self.regs.try_access() {
-            let _ = io.try_write32(value, regs::chan_base(self.hw) + reg);
-        }
+        let _ = self.io.try_write32(value, self.base + reg);
+    }
+}
+
+impl BcmChan {
+    /// The channel's registers; `None` once the controller is unbound.
+    fn regs(&self) -> Option<ChanRegs<'_>> {
+        Some(ChanRegs {
+            io: self.regs.try_access()?,
+            base: regs::chan_base(self.hw),
+        })
     }
 
     /// Stores `cbs` in pool blocks, chained, as a descriptor.
@@ -145,29 +160,33 @@ impl BcmChan {
         let Some(next) = guard.take_next() else {
             return;
         };
-        let chan = guard.chan();
-        chan.write(next.first(), regs::CONBLK_AD);
+        if let Some(regs) = guard.chan().regs() {
+            regs.write(next.first(), regs::CONBLK_AD);
+            regs.write(cs::ACTIVE, regs::CS);
+        }
         guard.state().active = Some(next);
-        chan.write(cs::ACTIVE, regs::CS);
     }
 
     /// The channel interrupt (`bcm2835_dma_callback()`).
     fn interrupt(chan: &Channel<Self>, shared: bool) -> IrqReturn {
-        if shared && chan.read(regs::CS) & cs::INT == 0 {
+        let Some(regs) = chan.regs() else {
+            return IrqReturn::None;
+        };
+        if shared && regs.read(regs::CS) & cs::INT == 0 {
             return IrqReturn::None;
         }
         let mut guard = chan.lock();
         // Acknowledge, keeping a cyclic chain running.
-        chan.write(cs::INT | cs::ACTIVE, regs::CS);
+        regs.write(cs::INT | cs::ACTIVE, regs::CS);
         let Some(active) = guard.state().active.take() else {
             return IrqReturn::Handled;
         };
         if active.cyclic {
-            let residue = Self::position_residue(chan, &active);
+            let residue = Self::position_residue(&regs, &active);
             guard.period_elapsed(&active, residue);
             guard.state().active = Some(active);
-        } else if chan.read(regs::CONBLK_AD) == 0 {
-            let errors = chan.read(regs::DEBUG) & debug::ERRORS;
+        } else if regs.read(regs::CONBLK_AD) == 0 {
+            let errors = regs.read(regs::DEBUG) & debug::ERRORS;
             let result = if errors != 0 {
                 dev_err!(
                     chan.device(),
@@ -175,7 +194,7 @@ impl BcmChan {
                     chan.hw,
                     errors
                 );
-                chan.write(errors, regs::DEBUG);
+                regs.write(errors, regs::DEBUG);
                 TxResult::ReadFailed
             } else {
                 TxResult::Ok
@@ -189,23 +208,26 @@ impl BcmChan {
     }
 
     /// Bytes left of the running `active`, from the engine's current address.
-    fn position_residue(chan: &Channel<Self>, active: &Active<Self>) -> u32 {
+    fn position_residue(regs: &ChanRegs<'_>, active: &Active<Self>) -> u32 {
         let reg = match active.dir {
             Direction::DevToMem => regs::DEST_AD,
             _ => regs::SOURCE_AD,
         };
-        cb::residue(&active.cbs, active.dir, chan.read(reg))
+        cb::residue(&active.cbs, active.dir, regs.read(reg))
     }
 
     /// Stops the engine: pause, let outstanding writes drain, reset
     /// (`bcm2835_dma_abort()`).
     fn abort(chan: &Channel<Self>) {
-        if chan.read(regs::CONBLK_AD) == 0 {
+        let Some(regs) = chan.regs() else {
+            return;
+        };
+        if regs.read(regs::CONBLK_AD) == 0 {
             return;
         }
-        chan.write(0, regs::CS);
+        regs.write(0, regs::CS);
         let mut polls = ABORT_POLLS;
-        while chan.read(regs::CS) & cs::WAITING_FOR_WRITES != 0 && polls > 0 {
+        while regs.read(regs::CS) & cs::WAITING_FOR_WRITES != 0 && polls > 0 {
             polls -= 1;
             core::hint::spin_loop();
         }
@@ -216,7 +238,7 @@ impl BcmChan {
                 chan.hw
             );
         }
-        chan.write(cs::RESET, regs::CS);
+        regs.write(cs::RESET, regs::CS);
     }
 }
 
@@ -321,7 +343,7 @@ impl ChannelOps for BcmChan {
             .active
             .as_ref()
             .filter(|a| a.cookie() == cookie)?;
-        Some(Self::position_residue(chan, active))
+        Some(Self::position_residue(&chan.regs()?, active))
     }
 
     fn desc_len(desc: &BcmDesc) -> u32 {
@@ -329,17 +351,17 @@ impl ChannelOps for BcmChan {
     }
 
     fn pause(guard: &mut ChannelGuard<'_, Self>) -> Result {
-        let chan = guard.chan();
-        if guard.state().active.is_some() {
-            chan.write(0, regs::CS);
+        let running = guard.state().active.is_some();
+        if let (true, Some(regs)) = (running, guard.chan().regs()) {
+            regs.write(0, regs::CS);
         }
         Ok(())
     }
 
     fn resume(guard: &mut ChannelGuard<'_, Self>) -> Result {
-        let chan = guard.chan();
-        if guard.state().active.is_some() {
-            chan.write(cs::ACTIVE, regs::CS);
+        let running = guard.state().active.is_some();
+        if let (true, Some(regs)) = (running, guard.chan().regs()) {
+            regs.write(cs::ACTIVE, regs::CS);
         }
         Ok(())
     }
