@@ -13,5 +13,6 @@ pub(crate) mod dma_mapping;
 pub(crate) mod dma_pool;
 pub(crate) mod dmaengine;
 mod ffi;
+pub(crate) mod mmio;
 pub(crate) mod of_device;
 pub(crate) mod platform;

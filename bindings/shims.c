@@ -6,6 +6,9 @@
  */
 #include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/of_address.h>
 #include <linux/overflow.h>
 #include "shims.h"
 
@@ -268,4 +271,56 @@ bool oxdma_device_lock_if_bound(struct device *dev)
 void oxdma_device_unlock(struct device *dev)
 {
 	device_unlock(dev);
+}
+
+static bool oxdma_is_ram(phys_addr_t phys, size_t len)
+{
+	return region_intersects(phys, len, IORESOURCE_SYSTEM_RAM,
+				 IORES_DESC_NONE) != REGION_DISJOINT;
+}
+
+void __iomem *oxdma_mmio_window_request(struct device *dev, unsigned int index,
+					const char *name, u64 *bus, u64 *phys,
+					u64 *len)
+{
+	struct device_node *np = dev->of_node;
+	const __be32 *reg;
+	struct resource res;
+	void __iomem *base;
+	int err;
+
+	if (!np)
+		return IOMEM_ERR_PTR(-ENODEV);
+	reg = of_get_address(np, index, NULL, NULL);
+	if (!reg)
+		return IOMEM_ERR_PTR(-EINVAL);
+	err = of_address_to_resource(np, index, &res);
+	if (err)
+		return IOMEM_ERR_PTR(err);
+	if (!resource_size(&res) || oxdma_is_ram(res.start, resource_size(&res)))
+		return IOMEM_ERR_PTR(-EINVAL);
+	if (!request_mem_region(res.start, resource_size(&res), name))
+		return IOMEM_ERR_PTR(-EBUSY);
+	base = ioremap(res.start, resource_size(&res));
+	if (!base) {
+		release_mem_region(res.start, resource_size(&res));
+		return IOMEM_ERR_PTR(-ENOMEM);
+	}
+	*bus = of_read_number(reg, of_n_addr_cells(np));
+	*phys = res.start;
+	*len = resource_size(&res);
+	return base;
+}
+
+void oxdma_mmio_window_release(void __iomem *base, u64 phys, u64 len)
+{
+	iounmap(base);
+	release_mem_region(phys, len);
+}
+
+bool oxdma_dma_addr_hits_ram(struct device *dev, dma_addr_t addr, size_t len)
+{
+	phys_addr_t phys = dma_to_phys(dev, addr);
+
+	return phys != (phys_addr_t)-1 && oxdma_is_ram(phys, len);
 }

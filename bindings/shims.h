@@ -109,4 +109,24 @@ void *oxdma_dma_to_lm_virt(struct device *dev, dma_addr_t addr, size_t len);
 bool oxdma_device_lock_if_bound(struct device *dev);
 void oxdma_device_unlock(struct device *dev);
 
+/*
+ * A register window of a device's DT node, for code that is not the
+ * device's driver (test clients): reg entry index, reserved
+ * (request_mem_region() as name, -EBUSY if a driver holds it) and mapped
+ * (ioremap()). -EINVAL if any byte of it is System RAM. Gives the CPU
+ * physical range (*phys, *len) and the untranslated reg address on the
+ * parent bus (*bus). Returns the mapping or an ERR_PTR.
+ */
+void __iomem *oxdma_mmio_window_request(struct device *dev, unsigned int index,
+					const char *name, u64 *bus, u64 *phys,
+					u64 *len);
+void oxdma_mmio_window_release(void __iomem *base, u64 phys, u64 len);
+
+/*
+ * Whether any of the len bytes at bus address addr, as the DMA device dev
+ * sees them (dma_to_phys()), is System RAM; false for an address dev's
+ * dma-ranges do not translate.
+ */
+bool oxdma_dma_addr_hits_ram(struct device *dev, dma_addr_t addr, size_t len);
+
 #endif

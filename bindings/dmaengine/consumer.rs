@@ -34,6 +34,7 @@ use super::super::{
     device::raw,
     dma_mapping::{CoherentBuf, DmaBuffer, MapDirection, SgMapping},
     ffi,
+    mmio::MmioWindow,
 };
 use super::types::{Completion, Cookie, DmaAddr, PrepFlags, Status, TxResult};
 use super::{SlaveConfig, TransferDirection};
@@ -54,14 +55,32 @@ pub(crate) trait Callback: Send + Sync + 'static {
     fn complete(&self, completion: Completion);
 }
 
-/// Memory a [`DmaChannel`] owns as the device side of one direction (see
-/// [`DmaChannel::config_memory_fifo`]).
-struct MemoryFifo {
-    buf: CoherentBuf<u32>,
-    /// Access width in bytes.
+/// What a [`DmaChannel`] holds as the device side of one direction: memory
+/// it owns ([`DmaChannel::config_memory_fifo`]) or a register in a window
+/// it keeps reserved ([`DmaChannel::config_device_register`]).
+enum DeviceSide {
+    Memory(CoherentBuf<u32>),
+    Register {
+        _window: Arc<MmioWindow>,
+        addr: DmaAddr,
+    },
+}
+
+/// A configured device side, with its access width in bytes and burst in
+/// words.
+struct DeviceFifo {
+    side: DeviceSide,
     width: u32,
-    /// Burst in words.
     maxburst: u32,
+}
+
+impl DeviceFifo {
+    fn addr(&self) -> DmaAddr {
+        match &self.side {
+            DeviceSide::Memory(buf) => buf.dma_address(),
+            DeviceSide::Register { addr, .. } => *addr,
+        }
+    }
 }
 
 /// A DMA channel held by a consumer, from `dma_request_chan()` until drop
@@ -73,7 +92,7 @@ struct MemoryFifo {
 /// # Invariants
 ///
 /// `chan` is a channel this consumer holds; `callback` lives at least as
-/// long as any transfer submitted on it can call back. A memory FIFO in
+/// long as any transfer submitted on it can call back. A device side in
 /// `fifos` is configured on the channel, or was until a terminate.
 pub(crate) struct DmaChannel<H: Callback> {
     chan: NonNull<ffi::dma_chan>,
@@ -81,8 +100,8 @@ pub(crate) struct DmaChannel<H: Callback> {
     caps: Option<ffi::dma_slave_caps>,
     /// Configured device bus widths in bytes, MEM_TO_DEV then DEV_TO_MEM.
     widths: [u32; 2],
-    /// Memory configured as the device side, MEM_TO_DEV then DEV_TO_MEM.
-    fifos: [Option<MemoryFifo>; 2],
+    /// The device side held for each direction, MEM_TO_DEV then DEV_TO_MEM.
+    fifos: [Option<DeviceFifo>; 2],
     client: ARef<device::Device>,
 }
 
@@ -227,7 +246,7 @@ impl<H: Callback> DmaChannel<H> {
     }
 
     /// Applies `config` (`dmaengine_slave_config()`). Its device addresses
-    /// were set with the `unsafe` [`SlaveConfig::set_device`]. Memory FIFOs
+    /// were set with the `unsafe` [`SlaveConfig::set_device`]. Device sides
     /// configured before are dropped, after a terminate.
     ///
     /// # Errors
@@ -240,8 +259,36 @@ impl<H: Callback> DmaChannel<H> {
             self.terminate()?;
         }
         self.apply_config(config)?;
-        // INVARIANT: No memory FIFO is configured any more.
+        // INVARIANT: No device side is configured any more.
         self.fifos = [None, None];
+        Ok(())
+    }
+
+    /// Configures `side` as the device side of the direction in slot `i`,
+    /// keeping the other direction's; terminates first if slot `i` had one.
+    fn config_device_side(&mut self, i: usize, side: DeviceFifo) -> Result {
+        if self.fifos[i].is_some() {
+            // Only leaked transfers can still use it (`&mut self`).
+            self.terminate()?;
+        }
+        let mut config = SlaveConfig::new();
+        for (j, d) in [TransferDirection::MemToDev, TransferDirection::DevToMem]
+            .into_iter()
+            .enumerate()
+        {
+            let f = if j == i {
+                Some(&side)
+            } else {
+                self.fifos[j].as_ref()
+            };
+            if let Some(f) = f {
+                config.set_device_unchecked(d, f.addr(), f.width, f.maxburst);
+            }
+        }
+        self.apply_config(&mut config)?;
+        // INVARIANT: `side` is configured for slot `i`; the old one was only
+        // used by transfers terminated above.
+        self.fifos[i] = Some(side);
         Ok(())
     }
 
@@ -277,36 +324,68 @@ impl<H: Callback> DmaChannel<H> {
             );
             return Err(EINVAL);
         }
-        if self.fifos[i].is_some() {
-            // Only leaked transfers can still use it (`&mut self`).
-            self.terminate()?;
-        }
-        let mut config = SlaveConfig::new();
-        for (j, other) in [TransferDirection::MemToDev, TransferDirection::DevToMem]
-            .into_iter()
-            .enumerate()
-        {
-            if j == i {
-                config.set_device_unchecked(dir, fifo.dma_address(), width, maxburst);
-            } else if let Some(f) = &self.fifos[j] {
-                config.set_device_unchecked(other, f.buf.dma_address(), f.width, f.maxburst);
-            }
-        }
-        self.apply_config(&mut config)?;
-        // INVARIANT: `fifo` is configured for `dir`; the old one was only
-        // used by transfers terminated above.
-        self.fifos[i] = Some(MemoryFifo {
-            buf: fifo,
+        let side = DeviceFifo {
+            side: DeviceSide::Memory(fifo),
             width,
             maxburst,
-        });
-        Ok(())
+        };
+        self.config_device_side(i, side)
+    }
+
+    /// Configures the `width`-byte register at `offset` in `window` as the
+    /// device side of `dir`, with bursts of `maxburst` words, at the bus
+    /// address the window gives the channel's DMA device
+    /// ([`MmioWindow::dma_address`]). The channel keeps the window reserved
+    /// from now on; the other direction's device side, if any, stays
+    /// configured. If one is replaced, the channel is terminated first.
+    ///
+    /// Safe: the window is MMIO that no driver holds and that is not System
+    /// RAM, in the CPU's view and in the DMA device's, so the engine
+    /// reading or writing it cannot touch memory the kernel owns.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if `dir` is not a slave direction, the register is not in
+    /// the window, the DMA device would reach RAM there, or the width is
+    /// not supported; the provider's errno.
+    pub(crate) fn config_device_register(
+        &mut self,
+        dir: TransferDirection,
+        window: Arc<MmioWindow>,
+        offset: usize,
+        width: u32,
+        maxburst: u32,
+    ) -> Result {
+        let i = slot(dir).ok_or(EINVAL)?;
+        // SAFETY: The channel is held, so its DMA device is valid.
+        let addr = unsafe { window.dma_address(self.raw_dma_device(), offset, width as usize) }
+            .inspect_err(|_| {
+                dev_err!(
+                    self.client,
+                    "{}: register at {:#x} ({} bytes): not in the window, or RAM for the DMA device\n",
+                    dir,
+                    offset,
+                    width
+                );
+            })?;
+        let side = DeviceFifo {
+            side: DeviceSide::Register {
+                _window: window,
+                addr,
+            },
+            width,
+            maxburst,
+        };
+        self.config_device_side(i, side)
     }
 
     /// The memory FIFO configured for `dir`, to read what the engine wrote
     /// there (through `kernel::dma::Coherent`'s volatile accessors).
     pub(crate) fn memory_fifo(&self, dir: TransferDirection) -> Option<&CoherentBuf<u32>> {
-        slot(dir).and_then(|i| self.fifos[i].as_ref().map(|f| &f.buf))
+        slot(dir).and_then(|i| match self.fifos[i].as_ref().map(|f| &f.side) {
+            Some(DeviceSide::Memory(buf)) => Some(buf),
+            _ => None,
+        })
     }
 
     /// Checks a slave transfer request: direction offered, configured, and
@@ -576,8 +655,8 @@ impl<H: Callback> Drop for DmaChannel<H> {
     /// Terminates and synchronises, then releases the channel; may sleep.
     fn drop(&mut self) {
         might_sleep();
-        // Nothing may call back into `callback` once it is dropped; memory
-        // FIFOs are dropped after this.
+        // Nothing may call back into `callback` once it is dropped; device
+        // sides are dropped after this.
         let _ = self.terminate();
         // SAFETY: `chan` is held and released once, here.
         unsafe { ffi::dma_release_channel(self.chan.as_ptr()) };

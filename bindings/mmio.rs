@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A device's register window from its DT `reg`, for code that is not the
+//! device's driver: the KUnit suites' DMA test clients, which use a
+//! peripheral no driver is bound to as a DMA device side.
+//!
+//! Unlike `kernel::io::mem::IoMem`, which a bound driver gets from its
+//! platform device, this needs no driver: it reserves the window in the
+//! iomem resource tree itself (`request_mem_region()`), so that no driver
+//! binds to the same registers while it lives, and refuses a window that
+//! is System RAM, so that neither the CPU accessors nor a DMA channel
+//! pointed at it can reach memory the kernel owns.
+
+use super::{device::raw, dmaengine::DmaAddr, ffi};
+use core::ptr::NonNull;
+use kernel::{bindings, device, error::from_err_ptr, prelude::*};
+
+/// A reserved, mapped register window (`reg` entry of a DT node).
+///
+/// # Invariants
+///
+/// `base` maps the `len` bytes of MMIO at CPU physical address `phys`,
+/// none of them System RAM, reserved in the iomem resource tree by this
+/// object until drop; `bus` is the window's untranslated `reg` address.
+pub(crate) struct MmioWindow {
+    base: NonNull<kernel::ffi::c_void>,
+    phys: u64,
+    len: usize,
+    bus: u64,
+}
+
+// SAFETY: MMIO accessors may be called from any thread; the window is only
+// unmapped on drop.
+unsafe impl Send for MmioWindow {}
+// SAFETY: `readl()`/`writel()` of a mapped window may run concurrently.
+unsafe impl Sync for MmioWindow {}
+
+impl MmioWindow {
+    /// Reserves (as `name`) and maps entry `index` of `dev`'s DT `reg`.
+    ///
+    /// # Errors
+    ///
+    /// `ENODEV` without a DT node; `EINVAL` without such an entry, or if
+    /// any byte of it is System RAM; `EBUSY` if a driver (or another
+    /// window) holds the registers; `ENOMEM`.
+    pub(crate) fn request(dev: &device::Device, index: u32, name: &'static CStr) -> Result<Self> {
+        let (mut bus, mut phys, mut len) = (0u64, 0u64, 0u64);
+        // SAFETY: `dev` is valid; `name` is static (the resource tree keeps
+        // the pointer); the out pointers are valid for writes.
+        let base = from_err_ptr(unsafe {
+            ffi::oxdma_mmio_window_request(
+                raw(dev),
+                index,
+                name.as_char_ptr(),
+                &mut bus,
+                &mut phys,
+                &mut len,
+            )
+        })?;
+        let base = NonNull::new(base).ok_or(ENOMEM)?;
+        // INVARIANT: The shim reserved and mapped `len` bytes at `phys`
+        // after checking that none is System RAM.
+        Ok(Self {
+            base,
+            phys,
+            len: usize::try_from(len)?,
+            bus,
+        })
+    }
+
+    /// Length of the window in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The pointer to the 32-bit register at `offset`, if it lies in the
+    /// window and is aligned.
+    fn reg(&self, offset: usize) -> Result<*mut kernel::ffi::c_void> {
+        if offset % 4 != 0 || offset.checked_add(4).is_none_or(|end| end > self.len) {
+            return Err(EINVAL);
+        }
+        // The window is mapped (type invariant): `offset` stays inside it.
+        Ok(self.base.as_ptr().wrapping_byte_add(offset))
+    }
+
+    /// Reads the 32-bit register at `offset` (`readl()`).
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if `offset` is unaligned or outside the window.
+    pub(crate) fn read32(&self, offset: usize) -> Result<u32> {
+        let reg = self.reg(offset)?;
+        // SAFETY: `reg` is an aligned register in the mapped window.
+        Ok(unsafe { bindings::readl(reg) })
+    }
+
+    /// Writes the 32-bit register at `offset` (`writel()`).
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if `offset` is unaligned or outside the window.
+    pub(crate) fn write32(&self, value: u32, offset: usize) -> Result {
+        let reg = self.reg(offset)?;
+        // SAFETY: `reg` is an aligned register in the mapped window.
+        unsafe { bindings::writel(value, reg) };
+        Ok(())
+    }
+
+    /// The bus address at which the DMA device `dma_dev` reaches the
+    /// `width` bytes at `offset` in the window: the untranslated `reg`
+    /// address plus `offset`, which is how the in-tree BCM2835 DMA clients
+    /// (spi-bcm2835, sdhost) address their registers (the DMA engine
+    /// masters the bus the node's parent describes). `offset` need not be
+    /// aligned: what an unaligned access does is the bus's business.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if the bytes are not in the window, or if `dma_dev` would
+    /// reach System RAM at that address (its `dma-ranges` translate it to
+    /// memory): a DT whose bus view does not match this assumption.
+    ///
+    /// # Safety
+    ///
+    /// `dma_dev` must be a valid device.
+    pub(in crate::bindings) unsafe fn dma_address(
+        &self,
+        dma_dev: *mut bindings::device,
+        offset: usize,
+        width: usize,
+    ) -> Result<DmaAddr> {
+        if width == 0 || offset.checked_add(width).is_none_or(|end| end > self.len) {
+            return Err(EINVAL);
+        }
+        let addr = self.bus.checked_add(offset as u64).ok_or(EINVAL)?;
+        // SAFETY: `dma_dev` is valid (the function's safety requirement).
+        if unsafe { ffi::oxdma_dma_addr_hits_ram(dma_dev, addr, width) } {
+            return Err(EINVAL);
+        }
+        Ok(addr)
+    }
+}
+
+impl Drop for MmioWindow {
+    fn drop(&mut self) {
+        // SAFETY: Mapped and reserved by `request()` (type invariant),
+        // released once, here.
+        unsafe { ffi::oxdma_mmio_window_release(self.base.as_ptr(), self.phys, self.len as u64) };
+    }
+}
