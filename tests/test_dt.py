@@ -13,7 +13,8 @@ from kernel_tree import ROOT, cache, ksrc
 BINDINGS = sorted((ROOT / "dts" / "bindings").rglob("*.yaml"))
 DTB = ROOT / "out" / "bcm2837-rpi-3-b-oxdma.dtb"
 # Nodes oxdma adds or enables, and the schemas that check them.
-OUR_COMPATIBLES = ("oxdma,soft-dma", "oxdma,dma-test-client", "oxdma,spi-loopback",
+OUR_COMPATIBLES = ("oxdma,soft-dma", "oxdma,dma-test-client", "oxdma,bcm2835-dma-test-client",
+                   "bcm2835-dma-test-client@7e204000", "oxdma,spi-loopback",
                    "spi@7e204000", "brcm,bcm2835-spi", "jedec,spi-nor")
 # The kernel's vendor-prefixes.yaml cannot list an out-of-tree vendor.
 UNREGISTERED_VENDOR = "do not match any of the regexes: '^#.*'"
