@@ -4,6 +4,7 @@
 
 use kernel::prelude::*;
 
+mod bcm2835_consumer;
 // Shared source: each module compiles all of it and uses a part.
 #[allow(dead_code, unused_imports)]
 #[path = "../../bindings/mod.rs"]
