@@ -3,14 +3,11 @@
 //! The consumer API against the Rust BCM2835 DMA provider (`oxdma_bcm2835`)
 //! on the emulator's DREQ-paced DMA model, through the DT test client
 //! `oxdma,bcm2835-dma-test-client` (`dts/bcm2837-rpi-3-b-oxdma.dts`): its
-//! channels "tx" (DREQ 6), "rx" (DREQ 7) and "error" (DREQ 0), and two
+//! channels "tx" (DREQ 6), "rx" (DREQ 7) and "unpaced" (DREQ 0), and two
 //! register windows it reserves while a case runs.
 //!
-//! Pacing: SPI0, with no SPI driver bound, in DMA mode (CS = DMAEN | TA,
-//! chip select 2: no device is selected, the bus returns zeroes) as a paced
-//! FIFO: its TX DREQ is asserted while the TX FIFO holds at most DC.TDREQ
-//! bytes, its RX DREQ while the RX FIFO holds more than DC.RDREQ bytes, or
-//! holds any once DLEN bytes went out. A TX cyclic (MEM_TO_DEV to the FIFO)
+//! Pacing: SPI0, with no SPI driver bound, in DMA mode as a paced FIFO
+//! (`spi0.rs`). A TX cyclic (MEM_TO_DEV to the FIFO)
 //! and an RX cyclic (DEV_TO_MEM from it) run together; the case grants
 //! bytes through DLEN, the way a shift clock would let them out, and every
 //! byte granted goes TX ring -> TX FIFO -> RX FIFO -> RX ring. Once a grant
@@ -37,6 +34,7 @@ use super::bindings::{
     mmio::MmioWindow,
     of_device,
 };
+use super::spi0::{reg as spi, Spi};
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{
     device, io_read, io_write,
@@ -124,74 +122,8 @@ const FLAGS: PrepFlags = PrepFlags(PrepFlags::INTERRUPT.0 | PrepFlags::ACK.0);
 type Chan = DmaChannel<Recorder>;
 type Ring<'c> = Transfer<'c, Recorder, CoherentBuf<u8>>;
 
-/// SPI0 registers and bits (BCM2835 ARM Peripherals, 10.5).
-mod spi {
-    pub(super) const CS: usize = 0x00;
-    pub(super) const FIFO: usize = 0x04;
-    pub(super) const DLEN: usize = 0x0c;
-    pub(super) const DC: usize = 0x14;
-    /// Chip select 2: no device is attached there.
-    pub(super) const CS2: u32 = 2;
-    pub(super) const CLEAR_TX: u32 = 1 << 4;
-    pub(super) const CLEAR_RX: u32 = 1 << 5;
-    pub(super) const TA: u32 = 1 << 7;
-    pub(super) const DMAEN: u32 = 1 << 8;
-    pub(super) const RXF: u32 = 1 << 20;
-    /// Reset DC: TX DREQ while at most 0x20 bytes are queued, RX DREQ
-    /// while more than 0x20 are received.
-    pub(super) const DC_RESET: u32 = 0x3020_1020;
-    /// FIFO depth in bytes.
-    pub(super) const FIFO_BYTES: usize = 64;
-    /// What the TX FIFO holds once the TX channel stops on its DREQ: words
-    /// are queued while at most 0x20 bytes are.
-    pub(super) const TX_LEAD: usize = 36;
-}
-
 fn client() -> Result<ARef<device::Device>> {
     of_device::find_by_compatible(c"oxdma,bcm2835-dma-test-client")
-}
-
-/// SPI0's register window, used as a paced FIFO; idle again on drop.
-struct Spi(Arc<MmioWindow>);
-
-impl Spi {
-    fn new(client: &device::Device) -> Result<Self> {
-        let window = MmioWindow::request(client, 0, c"oxdma-kunit-spi0")?;
-        let spi = Self(Arc::new(window, GFP_KERNEL)?);
-        spi.idle()?;
-        Ok(spi)
-    }
-
-    /// TA and DMAEN clear, FIFOs empty, nothing granted: both DREQs low.
-    fn idle(&self) -> Result {
-        self.0.write32(spi::CLEAR_TX | spi::CLEAR_RX, spi::CS)?;
-        self.0.write32(0, spi::DLEN)?;
-        self.0.write32(spi::DC_RESET, spi::DC)
-    }
-
-    /// DMA mode with nothing granted: the TX DREQ rises (empty TX FIFO).
-    fn start(&self) -> Result {
-        self.0.write32(spi::DMAEN | spi::TA | spi::CS2, spi::CS)
-    }
-
-    /// Lets `bytes` more bytes go out (DLEN).
-    fn grant(&self, bytes: usize) -> Result {
-        self.0.write32(bytes as u32, spi::DLEN)
-    }
-
-    fn dlen(&self) -> u32 {
-        self.0.read32(spi::DLEN).unwrap_or(u32::MAX)
-    }
-
-    fn cs(&self) -> u32 {
-        self.0.read32(spi::CS).unwrap_or(0)
-    }
-}
-
-impl Drop for Spi {
-    fn drop(&mut self) {
-        let _ = self.idle();
-    }
 }
 
 /// Polls `cond` every 100 us for up to `ms` milliseconds.
@@ -248,7 +180,7 @@ struct Rig {
 
 fn rig() -> Result<Rig> {
     let client = client()?;
-    let spi = Spi::new(&client)?;
+    let spi = Spi::new(&client, 0, c"oxdma-kunit-spi0")?;
     let mut tx = DmaChannel::request(&client, c"tx", Recorder::new()?)?;
     tx.config_device_register(TransferDirection::MemToDev, spi.0.clone(), spi::FIFO, 4, 4)?;
     let mut rx = DmaChannel::request(&client, c"rx", Recorder::new()?)?;
@@ -553,7 +485,7 @@ mod tests {
             MmioWindow::request(&client, 1, c"oxdma-kunit-bus-error")?,
             GFP_KERNEL,
         )?;
-        let mut chan = DmaChannel::request(&client, c"error", Recorder::new()?)?;
+        let mut chan = DmaChannel::request(&client, c"unpaced", Recorder::new()?)?;
         chan.config_device_register(TransferDirection::DevToMem, bad, 2, 4, 1)?;
         let bytes = KVec::from_elem(0xa5u8, LEN, GFP_KERNEL)?;
         let buf = chan.with_dma_device(|dev| Streaming::<FromDevice>::new(dev, bytes))??;
@@ -579,7 +511,7 @@ mod tests {
             MmioWindow::request(&client, 1, c"oxdma-kunit-bus-error")?,
             GFP_KERNEL,
         )?;
-        let mut chan = DmaChannel::request(&client, c"error", Recorder::new()?)?;
+        let mut chan = DmaChannel::request(&client, c"unpaced", Recorder::new()?)?;
         chan.config_device_register(TransferDirection::DevToMem, bad, 2, 4, 1)?;
         let ring = filled(&chan, 4 * PERIOD, 0xa5)?;
         let transfer = chan

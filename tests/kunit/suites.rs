@@ -12,6 +12,8 @@ mod bindings;
 #[path = "../../drivers/dma/bcm2835/cb.rs"]
 mod cb;
 mod softdma_consumer;
+#[allow(dead_code)]
+mod spi0;
 
 #[kunit_tests(oxdma_dmaengine_direction)]
 mod dmaengine_direction {
