@@ -176,7 +176,10 @@ fn hold(shared: &Shared) -> Result {
     result(
         "no-callback-after-stop",
         before == after,
-        format_args!("(callbacks {:?} at rmmod, {:?} 100 ms later)", before, after),
+        format_args!(
+            "(callbacks {:?} at rmmod, {:?} 100 ms later)",
+            before, after
+        ),
     );
 
     // Terminate, then does the engine still write the unpaced ring?
