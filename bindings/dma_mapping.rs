@@ -14,19 +14,49 @@
 //! `kernel::dma::Coherent`'s own accessors.
 
 use super::{device::raw, ffi};
-use core::marker::PhantomData;
+use core::{marker::PhantomData, mem::ManuallyDrop};
 use kernel::{
     bindings, device,
     dma::Coherent,
     error::to_result,
     prelude::*,
     sync::aref::ARef,
+    task::might_sleep,
     transmute::{AsBytes, FromBytes},
     types::Opaque,
 };
 
 /// A DMA address (`dma_addr_t`), in bytes.
 type DmaAddr = bindings::dma_addr_t;
+
+/// Runs `release`, the unmap or free of memory mapped for `dev` (`what`
+/// names it), with `dev` locked and still bound; if `dev` is no longer
+/// bound, does not run it, says so, and returns `false`: the caller then
+/// leaks the memory, which is never reused.
+///
+/// Unbinding tears down the device's DMA configuration
+/// (`device_unbind_cleanup()` frees `dma_range_map`), so an unmap or free
+/// after it translates addresses wrongly (seen: freeing a coherent buffer
+/// after the DMA provider's unbind oopsed in `dma_direct_free()`), and the
+/// engine of an unbound device may not have stopped. The device lock keeps
+/// an unbind from running meanwhile. May sleep; must not run under
+/// `dev`'s lock (`consumer::DmaChannel::with_dma_device`): it does not nest.
+fn release_while_bound(dev: &device::Device, what: &str, release: impl FnOnce()) -> bool {
+    might_sleep();
+    // SAFETY: `dev` is a live device (referenced by the caller's mapping).
+    if !unsafe { ffi::oxdma_device_lock_if_bound(raw(dev)) } {
+        dev_warn!(
+            dev,
+            "{} released after its device was unbound: leaked\n",
+            what
+        );
+        return false;
+    }
+    release();
+    // SAFETY: Locked by `oxdma_device_lock_if_bound()` above.
+    unsafe { ffi::oxdma_device_unlock(raw(dev)) };
+    true
+}
 
 /// Memory mapped for one device, contiguous in its DMA address space, that
 /// a DMA transfer may own for its duration (`consumer::DmaChannel`'s prep
@@ -166,12 +196,19 @@ unsafe impl<D: MapDirection> DmaBuffer for Streaming<D> {
     }
 }
 
+/// Unmaps and frees the buffer; may sleep (see [`release_while_bound`]: if
+/// the device was unbound meanwhile, the buffer is leaked instead).
 impl<D: MapDirection> Drop for Streaming<D> {
     fn drop(&mut self) {
-        // SAFETY: `addr` maps `buf` for `dev` in `D` (type invariant).
-        unsafe {
-            ffi::oxdma_dma_unmap_single(raw(&*self.dev), self.addr, self.buf.len(), D::RAW.0)
-        };
+        let (dev, addr, len) = (raw(&*self.dev), self.addr, self.buf.len());
+        let unmapped = release_while_bound(&self.dev, "streaming mapping", || {
+            // SAFETY: `addr` maps `buf` for `dev` in `D` (type invariant);
+            // `dev` is bound.
+            unsafe { ffi::oxdma_dma_unmap_single(dev, addr, len, D::RAW.0) };
+        });
+        if !unmapped {
+            core::mem::forget(core::mem::take(&mut self.buf));
+        }
     }
 }
 
@@ -292,14 +329,22 @@ impl<D: MapDirection> SgMapping<D> {
     }
 }
 
+/// Unmaps and frees the table and the chunks; may sleep (see
+/// [`release_while_bound`]: if the device was unbound meanwhile, they are
+/// leaked instead).
 impl<D: MapDirection> Drop for SgMapping<D> {
     fn drop(&mut self) {
-        let t = self.table.get();
-        // SAFETY: The table is mapped for `dev` in `D` and allocated (type
-        // invariant); the chunks are freed after it.
-        unsafe {
-            bindings::dma_unmap_sgtable(raw(&*self.dev), t, D::RAW, 0);
-            bindings::sg_free_table(t);
+        let (dev, t) = (raw(&*self.dev), self.table.get());
+        let unmapped = release_while_bound(&self.dev, "scatter-gather mapping", || {
+            // SAFETY: The table is mapped for `dev` in `D` and allocated
+            // (type invariant); `dev` is bound; the chunks are freed after.
+            unsafe {
+                bindings::dma_unmap_sgtable(dev, t, D::RAW, 0);
+                bindings::sg_free_table(t);
+            }
+        });
+        if !unmapped {
+            core::mem::forget(core::mem::take(&mut self.chunks));
         }
     }
 }
@@ -312,12 +357,26 @@ impl<D: MapDirection> Drop for SgMapping<D> {
 /// kernel crate's accessors (`io_read!`, `io_write!`: volatile, valid while
 /// a device accesses the memory); a transfer owns the buffer while it runs.
 ///
+/// Freed on drop, which may sleep (see [`release_while_bound`]: if the
+/// device was unbound meanwhile, the buffer is leaked instead).
+///
 /// # Invariants
 ///
-/// `mem` was allocated for `dev`.
+/// `mem` was allocated for `dev`, and is dropped only by `Drop`.
 pub(crate) struct CoherentBuf<T: AsBytes + FromBytes> {
     dev: ARef<device::Device>,
-    mem: Coherent<[T]>,
+    mem: ManuallyDrop<Coherent<[T]>>,
+}
+
+impl<T: AsBytes + FromBytes> Drop for CoherentBuf<T> {
+    fn drop(&mut self) {
+        let mem = &mut self.mem;
+        release_while_bound(&self.dev, "coherent buffer", || {
+            // SAFETY: `mem` is dropped only here (type invariant), once;
+            // `dev` is bound.
+            unsafe { ManuallyDrop::drop(mem) };
+        });
+    }
 }
 
 impl<T: AsBytes + FromBytes> CoherentBuf<T> {
@@ -332,7 +391,7 @@ impl<T: AsBytes + FromBytes> CoherentBuf<T> {
         }
         Ok(Self {
             dev: ARef::from(&**dev),
-            mem: Coherent::<T>::zeroed_slice(dev, len, GFP_KERNEL)?,
+            mem: ManuallyDrop::new(Coherent::<T>::zeroed_slice(dev, len, GFP_KERNEL)?),
         })
     }
 
@@ -350,7 +409,7 @@ impl<T: AsBytes + FromBytes> CoherentBuf<T> {
         }
         Ok(Self {
             dev: ARef::from(&**dev),
-            mem: Coherent::<T>::from_slice(dev, values, GFP_KERNEL)?,
+            mem: ManuallyDrop::new(Coherent::<T>::from_slice(dev, values, GFP_KERNEL)?),
         })
     }
 

@@ -47,6 +47,27 @@ struct virt_dma_desc *oxdma_vchan_next_desc(struct virt_dma_chan *vc)
 	return vchan_next_desc(vc);
 }
 
+/*
+ * A descriptor still queued: submitted (not yet issued) or issued (not yet
+ * started). vchan_find_desc() looks at the issued list only.
+ */
+struct virt_dma_desc *oxdma_vchan_find_queued(struct virt_dma_chan *vc,
+					      dma_cookie_t cookie)
+{
+	struct virt_dma_desc *vd;
+
+	list_for_each_entry(vd, &vc->desc_submitted, node)
+		if (vd->tx.cookie == cookie)
+			return vd;
+	return vchan_find_desc(vc, cookie);
+}
+
+/* A reference on a channel's device node (chan->dev), kept for good. */
+void oxdma_dma_chan_dev_get(struct dma_chan *chan)
+{
+	get_device(&chan->dev->device);
+}
+
 /* The provider starts a descriptor: it leaves the issued list. */
 void oxdma_vchan_desc_unlink(struct virt_dma_desc *vd)
 {

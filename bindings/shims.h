@@ -21,6 +21,9 @@ struct dma_async_tx_descriptor *oxdma_vchan_tx_prep(struct virt_dma_chan *vc,
 						     unsigned long tx_flags);
 bool oxdma_vchan_issue_pending(struct virt_dma_chan *vc);
 struct virt_dma_desc *oxdma_vchan_next_desc(struct virt_dma_chan *vc);
+void oxdma_dma_chan_dev_get(struct dma_chan *chan);
+struct virt_dma_desc *oxdma_vchan_find_queued(struct virt_dma_chan *vc,
+					      dma_cookie_t cookie);
 void oxdma_vchan_desc_unlink(struct virt_dma_desc *vd);
 void oxdma_vchan_cookie_complete(struct virt_dma_desc *vd);
 void oxdma_vchan_cyclic_callback(struct virt_dma_desc *vd);

@@ -62,27 +62,34 @@ class GuestRun:
                 out[m.group(1)] = (m.group(2) == "ok", m.group(3).strip())
         return out
 
-    def splats(self, allow=None) -> list:
+    def splats(self, allow=None, allow_warning=None) -> list:
         """Log lines that report a kernel BUG, WARNING, Oops or DMA-API
-        error, but those matching the regex ``allow``."""
+        error, but those matching the regex ``allow`` and the whole reports
+        ("cut here" to "end trace") of WARNINGs whose message matches the
+        regex ``allow_warning``."""
+        log = self.log
+        if allow_warning:
+            log = re.sub(r"-+\[ cut here \]-+\n[^\n]*(?:" + allow_warning
+                         + r")[^\n]*\n.*?---\[ end trace [0-9a-f]+ \]---", "", log, flags=re.S)
         return [
             line
-            for line in self.log.splitlines()
+            for line in log.splitlines()
             if SPLAT.search(line) and not DMA_API_INFO.search(line)
             and not (allow and re.search(allow, line))
         ]
 
-    def check(self, expect_steps=(), allow_splat=None):
+    def check(self, expect_steps=(), allow_splat=None, allow_warning=None):
         """Fail, naming the cause, unless the scenario completed cleanly.
 
         Clean means: QEMU exited by itself, the end marker was printed, every
         step passed, each of ``expect_steps`` reported, and no splat (but
-        those matching the regex ``allow_splat``, which the caller checks).
+        those matching the regex ``allow_splat``, and WARNING reports whose
+        message matches ``allow_warning``, which the caller checks).
         """
         where = f"(full log: {self.log_path})"
         assert self.returncode != 124, f"{self.scenario}: QEMU timed out {where}"
         assert self.completed, f"{self.scenario}: no end marker {where}"
-        splats = self.splats(allow_splat)
+        splats = self.splats(allow_splat, allow_warning)
         assert not splats, f"{self.scenario}: kernel splat {where}:\n" + "\n".join(splats)
         results = self.results()
         failed = [f"{k} {d}" for k, (ok, d) in results.items() if not ok]

@@ -31,16 +31,6 @@ def test_modules_load_and_unload():
                             for op in ("insmod", "rmmod")])
 
 
-# KUnit cases that fail only because of known gaps of the Rust BCM2835
-# provider (issue #8); each must pass once its fix lands (strict xfail).
-KNOWN_GAPS = {
-    "oxdma_bcm2835_consumer.pause_holds_with_a_period_interrupt_pending":
-        "issue #8: pause can be undone by the IRQ handler (it writes INT | ACTIVE to CS "
-        "for a period interrupt that was pending when the channel was paused)",
-    "oxdma_bcm2835_consumer.bus_error_in_a_cyclic_transfer_reaches_the_callback":
-        "issue #8: DEBUG errors of cyclic transfers are not reported",
-}
-
 # The provider's message for a DMA error, with the DEBUG bits (READ_ERROR).
 BUS_ERROR_LINE = re.compile(
     r"oxdma_bcm2835 3f007000\.dma-controller: chan\d+: DMA error, DEBUG = 0x4$", re.M)
@@ -94,10 +84,9 @@ def kunit():
 
 def test_kunit_suites(kunit):
     run, result, cases, report = kunit
-    failed = sorted(c for c, st in cases.items() if st != "PASS" and c not in KNOWN_GAPS)
+    failed = sorted(c for c, st in cases.items() if st != "PASS")
     assert not failed, (
         f"KUnit cases failed: {failed} (full log: {run.log_path}):\n{report}")
-    assert all(gap in cases for gap in KNOWN_GAPS), f"known-gap cases missing: {KNOWN_GAPS}"
     run.check(expect_steps=["insmod-oxdma_bcm2835", "insmod-oxdma_softdma", "insmod-oxdma_kunit",
                             "rmmod-oxdma_softdma", "rmmod-oxdma_bcm2835"])
     suites = {g["name"] for g in result.get("sub_groups", [])}
@@ -118,15 +107,6 @@ def test_kunit_bcm2835_bus_error_is_logged_with_its_debug_bits(kunit):
         == "PASS"
     assert BUS_ERROR_LINE.search(run.scenario_log()), \
         f"no 'DMA error, DEBUG = 0x4' message from the provider (full log: {run.log_path})"
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(case, marks=pytest.mark.xfail(strict=True, reason=reason))
-    for case, reason in KNOWN_GAPS.items()])
-def test_kunit_known_gap(kunit, case):
-    """Each case of KNOWN_GAPS: fails today, must pass once fixed."""
-    _, _, cases, _ = kunit
-    assert cases.get(case) == "PASS", f"{case}: {cases.get(case)}"
 
 
 DMATEST_SUMMARY = re.compile(

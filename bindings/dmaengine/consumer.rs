@@ -792,22 +792,27 @@ impl<H: Callback, B> Transfer<'_, H, B> {
         self.chan.tx_status(self.cookie)
     }
 
-    /// Hands the mappings back if the transfer is complete (the engine no
-    /// longer uses them), or returns the transfer. Complete means the
-    /// cookie is (`dma_cookie_status()`): providers complete in cookie
-    /// order, as the dmaengine cookie API assumes.
+    /// Hands the mappings back if the transfer is over, complete or failed
+    /// (`DMA_COMPLETE`, `DMA_ERROR`: the engine no longer uses them), or
+    /// returns the transfer. Over means the cookie is
+    /// (`dma_cookie_status()`): providers complete in cookie order, as the
+    /// dmaengine cookie API assumes.
     ///
     /// # Errors
     ///
-    /// The transfer itself while it is not complete.
+    /// The transfer itself while it is not over.
     pub(crate) fn finish(mut self) -> Result<B, Self> {
-        if self.status().0 != Status::Complete {
+        if !self.is_over() {
             return Err(self);
         }
         self.buffers.take().ok_or(self)
     }
 
-    /// Terminates the channel unless the transfer is complete
+    fn is_over(&self) -> bool {
+        matches!(self.status().0, Status::Complete | Status::Error)
+    }
+
+    /// Terminates the channel unless the transfer is over
     /// (`dmaengine_terminate_sync()`: every transfer on the channel stops),
     /// then hands the mappings back; may sleep.
     ///
@@ -817,7 +822,7 @@ impl<H: Callback, B> Transfer<'_, H, B> {
     /// leaked then, as the engine may still use them.
     pub(crate) fn abort(mut self) -> Result<B> {
         let buffers = self.buffers.take().ok_or(EINVAL)?;
-        if self.status().0 != Status::Complete {
+        if !self.is_over() {
             if let Err(e) = self.chan.terminate() {
                 dev_err!(
                     self.chan.client,
@@ -833,13 +838,13 @@ impl<H: Callback, B> Transfer<'_, H, B> {
 }
 
 impl<H: Callback, B> Drop for Transfer<'_, H, B> {
-    /// Terminates the channel if the transfer is not complete, then drops
-    /// the mappings; may sleep.
+    /// Terminates the channel if the transfer is not over, then drops the
+    /// mappings; may sleep.
     fn drop(&mut self) {
         let Some(buffers) = self.buffers.take() else {
             return;
         };
-        if self.status().0 == Status::Complete {
+        if self.is_over() {
             return;
         }
         might_sleep();

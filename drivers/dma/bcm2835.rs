@@ -87,7 +87,12 @@ struct BcmChan {
 /// Lock-protected channel state.
 #[derive(Default)]
 struct BcmState {
+    /// The descriptor the engine runs (or ran last, until completed).
     active: Option<Active<BcmChan>>,
+    /// Paused by the client: nothing may set `CS.ACTIVE` until resumed.
+    paused: bool,
+    /// The controller is being unbound: the engine stays stopped.
+    removed: bool,
 }
 
 fn direction(dir: TransferDirection) -> Direction {
@@ -154,7 +159,8 @@ impl BcmChan {
 
     /// Starts the next issued descriptor if the channel is idle.
     fn start_next(guard: &mut ChannelGuard<'_, Self>) {
-        if guard.state().active.is_some() {
+        let state = guard.state();
+        if state.active.is_some() || state.paused || state.removed {
             return;
         }
         let Some(next) = guard.take_next() else {
@@ -176,29 +182,24 @@ impl BcmChan {
             return IrqReturn::None;
         }
         let mut guard = chan.lock();
-        // Acknowledge, keeping a cyclic chain running.
-        regs.write(cs::INT | cs::ACTIVE, regs::CS);
+        // Acknowledge, keeping a cyclic chain running: unless the client
+        // paused the channel meanwhile, which this write must not undo.
+        let state = guard.state();
+        let keep = if state.paused || state.removed {
+            0
+        } else {
+            cs::ACTIVE
+        };
+        regs.write(cs::INT | keep, regs::CS);
         let Some(active) = guard.state().active.take() else {
             return IrqReturn::Handled;
         };
+        let result = Self::errors(chan, &regs);
         if active.cyclic {
             let residue = Self::position_residue(&regs, &active);
-            guard.period_elapsed(&active, residue);
+            guard.period_elapsed(&active, result, residue);
             guard.state().active = Some(active);
         } else if regs.read(regs::CONBLK_AD) == 0 {
-            let errors = regs.read(regs::DEBUG) & debug::ERRORS;
-            let result = if errors != 0 {
-                dev_err!(
-                    chan.device(),
-                    "chan{}: DMA error, DEBUG = {:#x}\n",
-                    chan.hw,
-                    errors
-                );
-                regs.write(errors, regs::DEBUG);
-                TxResult::ReadFailed
-            } else {
-                TxResult::Ok
-            };
             guard.complete(active, result, 0);
             Self::start_next(&mut guard);
         } else {
@@ -207,17 +208,55 @@ impl BcmChan {
         IrqReturn::Handled
     }
 
-    /// Bytes left of the running `active`, from the engine's current address.
+    /// The channel's DMA errors (`DEBUG`, datasheet 4.2.1.3), reported and
+    /// cleared: `ReadFailed` if there were any.
+    fn errors(chan: &Channel<Self>, regs: &ChanRegs<'_>) -> TxResult {
+        let errors = regs.read(regs::DEBUG) & debug::ERRORS;
+        if errors == 0 {
+            return TxResult::Ok;
+        }
+        dev_err!(
+            chan.device(),
+            "chan{}: DMA error, DEBUG = {:#x}\n",
+            chan.hw,
+            errors
+        );
+        regs.write(errors, regs::DEBUG);
+        TxResult::ReadFailed
+    }
+
+    /// Bytes left of the running `active`: the rest of the CB `CONBLK_AD`
+    /// names, from the engine's current address, and the CBs after it.
     fn position_residue(regs: &ChanRegs<'_>, active: &Active<Self>) -> u32 {
         let reg = match active.dir {
             Direction::DevToMem => regs::DEST_AD,
             _ => regs::SOURCE_AD,
         };
-        cb::residue(&active.cbs, active.dir, regs.read(reg))
+        let conblk = u64::from(regs.read(regs::CONBLK_AD));
+        let pos = regs.read(reg);
+        match active.blocks.iter().position(|b| b.dma_address() == conblk) {
+            Some(current) => cb::residue(&active.cbs, current, active.dir, pos),
+            // Finished: the engine cleared CONBLK_AD after the last CB.
+            None if conblk == 0 => 0,
+            // Not started.
+            None => active.len as u32,
+        }
+    }
+
+    /// Stops every channel for good, before the controller goes away: the
+    /// engine must not run on after its control blocks and its clients'
+    /// memory are released (the C driver does not stop it).
+    fn quiesce(chan: &Channel<Self>) {
+        let mut guard = chan.lock();
+        guard.state().removed = true;
+        if let Some(active) = guard.state().active.take() {
+            Self::abort(chan);
+            guard.terminate(active);
+        }
     }
 
     /// Stops the engine: pause, let outstanding writes drain, reset
-    /// (`bcm2835_dma_abort()`).
+    /// (`bcm2835_dma_abort()`). With the channel lock held.
     fn abort(chan: &Channel<Self>) {
         let Some(regs) = chan.regs() else {
             return;
@@ -351,16 +390,35 @@ impl ChannelOps for BcmChan {
     }
 
     fn pause(guard: &mut ChannelGuard<'_, Self>) -> Result {
-        let running = guard.state().active.is_some();
-        if let (true, Some(regs)) = (running, guard.chan().regs()) {
-            regs.write(0, regs::CS);
+        let chan = guard.chan();
+        guard.state().paused = true;
+        if guard.state().active.is_none() {
+            return Ok(());
+        }
+        let Some(regs) = chan.regs() else {
+            return Err(ENODEV);
+        };
+        // Clearing ACTIVE pauses after the current beat (datasheet
+        // 4.2.1.2): wait until the engine says so, or has finished.
+        regs.write(0, regs::CS);
+        let mut polls = ABORT_POLLS;
+        while regs.read(regs::CS) & cs::PAUSED == 0 && regs.read(regs::CONBLK_AD) != 0 {
+            if polls == 0 {
+                dev_err!(chan.device(), "chan{}: did not pause\n", chan.hw);
+                return Err(ETIMEDOUT);
+            }
+            polls -= 1;
+            core::hint::spin_loop();
         }
         Ok(())
     }
 
     fn resume(guard: &mut ChannelGuard<'_, Self>) -> Result {
-        let running = guard.state().active.is_some();
-        if let (true, Some(regs)) = (running, guard.chan().regs()) {
+        guard.state().paused = false;
+        if guard.state().active.is_none() {
+            // What completed while paused did not start the next one.
+            Self::start_next(guard);
+        } else if let Some(regs) = guard.chan().regs() {
             regs.write(cs::ACTIVE, regs::CS);
         }
         Ok(())
@@ -368,6 +426,7 @@ impl ChannelOps for BcmChan {
 
     fn terminate_all(guard: &mut ChannelGuard<'_, Self>) -> Result {
         let chan = guard.chan();
+        guard.state().paused = false;
         if let Some(active) = guard.state().active.take() {
             Self::abort(chan);
             guard.terminate(active);
@@ -394,11 +453,20 @@ impl irq::Handler for ChanIrq {
     }
 }
 
-/// Driver data. Fields drop in order: interrupts are freed before the
-/// device is unregistered.
+/// Driver data. On unbind every channel is stopped first (`Drop`), then
+/// the fields drop in order: interrupts are freed before the device is
+/// unregistered.
 struct Bcm2835Dma<'bound> {
     _irqs: KVec<Pin<KBox<irq::Registration<'bound, ChanIrq>>>>,
-    _reg: Registration<BcmChan>,
+    reg: Registration<BcmChan>,
+}
+
+impl Drop for Bcm2835Dma<'_> {
+    fn drop(&mut self) {
+        for chan in self.reg.channels() {
+            BcmChan::quiesce(chan);
+        }
+    }
 }
 
 const INFO: DeviceInfo = DeviceInfo {
@@ -537,7 +605,7 @@ fn probe<'bound>(pdev: &'bound platform::Device<Core<'_>>) -> Result<Bcm2835Dma<
     );
     Ok(Bcm2835Dma {
         _irqs: registrations,
-        _reg: reg,
+        reg,
     })
 }
 

@@ -143,7 +143,7 @@ impl SoftChan {
             Kind::Cyclic { period, .. } => {
                 if done % period == 0 {
                     if let Some(active) = guard.state().active.take() {
-                        guard.period_elapsed(&active, (len - done) as u32);
+                        guard.period_elapsed(&active, TxResult::Ok, (len - done) as u32);
                         let st = guard.state();
                         st.active = Some(active);
                         if done == len {

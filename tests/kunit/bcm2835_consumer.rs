@@ -497,8 +497,8 @@ mod tests {
         let (result, status) = (chan.callback().result(), transfer.status());
         ensure!(called, "no callback");
         ensure!(result == TxResult::ReadFailed, "result {:?}", result);
-        ensure!(status.0 == Status::Complete, "status {:?}", status);
-        ensure!(transfer.finish().is_ok(), "not complete");
+        ensure!(status.0 == Status::Error, "status {:?}", status);
+        ensure!(transfer.finish().is_ok(), "not over");
         Ok(())
     }
 

@@ -332,6 +332,7 @@ mod tests {
         let last = chan.callback().last();
         assert_eq!(last.result, TxResult::ReadFailed);
         assert!(last.residue > 0 && (last.residue as usize) < LEN);
+        assert_eq!(transfer.status().0, Status::Error);
         assert!(transfer.finish().is_ok());
         Ok(())
     }

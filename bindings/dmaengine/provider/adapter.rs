@@ -49,7 +49,8 @@ unsafe extern "C" fn alloc_chan_resources(_chan: *mut ffi::dma_chan) -> kernel::
 }
 
 /// `device_free_chan_resources`: virt-dma frees the descriptors left
-/// (`vchan_free_chan_resources()`).
+/// (`vchan_free_chan_resources()`), and the channel forgets the request line
+/// its client's DT specifier gave it.
 ///
 /// # Safety
 ///
@@ -60,6 +61,7 @@ unsafe extern "C" fn free_chan_resources<C: ChannelOps>(chan: *mut ffi::dma_chan
     let c = unsafe { Channel::<C>::from_raw(chan) };
     // SAFETY: The client released the channel; virt-dma frees what is left.
     unsafe { ffi::oxdma_vchan_free_chan_resources(c.vc()) };
+    c.set_request_line(0);
 }
 
 /// Hands a prep result to virt-dma, or returns NULL (the C convention) after
@@ -192,7 +194,8 @@ unsafe extern "C" fn pause<C: ChannelOps>(chan: *mut ffi::dma_chan) -> kernel::f
     // SAFETY: See the module documentation.
     let c = unsafe { Channel::<C>::from_raw(chan) };
     from_result(|| {
-        C::pause(&mut c.lock())?;
+        let mut guard = c.lock();
+        C::pause(&mut guard)?;
         c.paused.store(true, Ordering::Relaxed);
         Ok(0)
     })
@@ -207,7 +210,8 @@ unsafe extern "C" fn resume<C: ChannelOps>(chan: *mut ffi::dma_chan) -> kernel::
     // SAFETY: See the module documentation.
     let c = unsafe { Channel::<C>::from_raw(chan) };
     from_result(|| {
-        C::resume(&mut c.lock())?;
+        let mut guard = c.lock();
+        C::resume(&mut guard)?;
         c.paused.store(false, Ordering::Relaxed);
         Ok(0)
     })
@@ -266,9 +270,11 @@ unsafe extern "C" fn synchronize<C: ChannelOps>(chan: *mut ffi::dma_chan) {
     unsafe { ffi::oxdma_vchan_synchronize(c.vc()) };
 }
 
-/// `device_tx_status`: the cookie's state (`dma_cookie_status()`), and its
-/// residue in bytes: the driver's for the running descriptor, the whole
-/// length for a queued one.
+/// `device_tx_status`: the cookie's state (`dma_cookie_status()`; `DMA_ERROR`
+/// for the last cookie that completed with an error, `DMA_PAUSED` for the
+/// running one of a paused channel), and its residue
+/// in bytes: the driver's for the running descriptor, the whole length for
+/// a submitted or issued one.
 ///
 /// # Safety
 ///
@@ -283,24 +289,36 @@ unsafe extern "C" fn tx_status<C: ChannelOps>(
     let c = unsafe { Channel::<C>::from_raw(chan) };
     // SAFETY: `state` is null or valid, as `dma_cookie_status()` accepts.
     let status = Status::from_raw(unsafe { ffi::oxdma_dma_cookie_status(chan, cookie, state) });
+    if status == Status::Complete && c.failed_cookie.load(Ordering::Relaxed) == cookie {
+        return Status::Error.as_raw();
+    }
     if status == Status::Complete || state.is_null() {
         return status.as_raw();
     }
-    let residue = {
-        let mut guard = c.lock();
-        // SAFETY: The lock is held, as `vchan_find_desc()` requires.
-        let vd = unsafe { ffi::vchan_find_desc(c.vc(), cookie) };
-        if vd.is_null() {
-            C::active_residue(&mut guard, Cookie(cookie)).unwrap_or(0)
-        } else {
-            // SAFETY: `vd` is a queued `DescBox<C>` (invariant of `DescBox`),
-            // kept alive by the lock.
-            C::desc_len(unsafe { &(*vd.cast::<DescBox<C>>()).desc })
+    let mut guard = c.lock();
+    // SAFETY: The lock is held, as walking virt-dma's lists requires.
+    let vd = unsafe { ffi::oxdma_vchan_find_queued(c.vc(), cookie) };
+    let (residue, running) = if vd.is_null() {
+        match C::active_residue(&mut guard, Cookie(cookie)) {
+            Some(residue) => (residue, true),
+            None => (0, false),
         }
+    } else {
+        // Submitted or issued, not started: all of it is left.
+        // SAFETY: `vd` is a queued `DescBox<C>` (invariant of `DescBox`),
+        // kept alive by the lock.
+        (
+            C::desc_len(unsafe { &(*vd.cast::<DescBox<C>>()).desc }),
+            false,
+        )
     };
+    let paused = running && c.paused.load(Ordering::Relaxed);
+    drop(guard);
     // SAFETY: `state` is valid (checked above).
     unsafe { ffi::oxdma_dma_set_residue(state, residue) };
-    if c.paused.load(Ordering::Relaxed) {
+    if paused {
+        // Only the transfer the engine holds is paused; the queued ones
+        // wait as they would anyway.
         Status::Paused.as_raw()
     } else {
         status.as_raw()

@@ -13,7 +13,7 @@ use core::{
     mem::ManuallyDrop,
     ops::Deref,
     ptr::{self, NonNull},
-    sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering},
+    sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicUsize, Ordering},
 };
 use kernel::{
     bindings, device,
@@ -65,6 +65,9 @@ pub(crate) struct Channel<C: ChannelOps> {
     slave: UnsafeCell<[Option<SlaveSide>; 2]>,
     request_line: AtomicU32,
     pub(super) paused: AtomicBool,
+    /// The cookie of the last descriptor that completed with an error; 0
+    /// for none (cookies start at 1).
+    pub(super) failed_cookie: AtomicI32,
     /// Descriptors allocated and not yet freed, for the debugfs summary.
     pub(super) live_descs: AtomicUsize,
     /// Descriptors completed, for the debugfs summary.
@@ -134,6 +137,7 @@ impl<C: ChannelOps> Channel<C> {
             slave: UnsafeCell::new([None, None]),
             request_line: AtomicU32::new(0),
             paused: AtomicBool::new(false),
+            failed_cookie: AtomicI32::new(0),
             live_descs: AtomicUsize::new(0),
             completed: AtomicUsize::new(0),
             index,
@@ -377,6 +381,11 @@ impl<'a, C: ChannelOps> ChannelGuard<'a, C> {
             return;
         }
         self.chan.completed.fetch_add(1, Ordering::Relaxed);
+        if result != TxResult::Ok {
+            self.chan
+                .failed_cookie
+                .store(active.cookie().0, Ordering::Relaxed);
+        }
         let vd = active.into_vd();
         // SAFETY: The lock of `vd`'s channel is held (checked above); `vd` is
         // unlinked and owned by the caller (type invariant of `Active`), and
@@ -388,19 +397,25 @@ impl<'a, C: ChannelOps> ChannelGuard<'a, C> {
         }
     }
 
-    /// Reports a period of the cyclic `active` done: virt-dma calls the
+    /// Reports a period of the cyclic `active` done with `result` and
+    /// `residue` bytes left to the end of its buffer: virt-dma calls the
     /// client's callback from its tasklet (`vchan_cyclic_callback()`).
     ///
     /// A descriptor of another channel is refused with a message.
-    pub(crate) fn period_elapsed(&mut self, active: &Active<C>, residue: u32) {
+    pub(crate) fn period_elapsed(&mut self, active: &Active<C>, result: TxResult, residue: u32) {
         if !self.owns(active, "period report") {
             return;
+        }
+        if result != TxResult::Ok {
+            self.chan
+                .failed_cookie
+                .store(active.cookie().0, Ordering::Relaxed);
         }
         let vd = active.vd();
         // SAFETY: `vd` is alive while `active` is; its channel's lock is held
         // (checked above).
         unsafe {
-            (*vd).tx_result.result = TxResult::Ok.as_raw();
+            (*vd).tx_result.result = result.as_raw();
             (*vd).tx_result.residue = residue;
             ffi::oxdma_vchan_cyclic_callback(vd);
         }

@@ -7,7 +7,7 @@ use super::super::super::{device::raw, ffi};
 use super::{adapter, Channel, ChannelOps, DeviceInfo, Xlate};
 use core::{
     ptr::{self, NonNull},
-    sync::atomic::Ordering,
+    sync::atomic::{AtomicBool, Ordering},
 };
 use kernel::{
     bindings, device,
@@ -26,12 +26,15 @@ use kernel::{
 ///
 /// `dma` is first; its `device_release` frees this allocation (a leaked
 /// `KBox`), which the C core calls once the device is unregistered and the
-/// last channel reference is gone. `channels` is not changed once the
-/// device is registered.
+/// last channel reference is gone, unless `keep` is set. `channels` is not
+/// changed once the device is registered.
 #[repr(C)]
 pub(super) struct DeviceInner<C: ChannelOps> {
     pub(super) dma: Opaque<ffi::dma_device>,
     pub(super) channels: KVec<Arc<Channel<C>>>,
+    /// Never freed: unregistered while clients held channels (see
+    /// [`Registration`]'s `Drop`).
+    keep: AtomicBool,
 }
 
 /// A registered dmaengine provider, from `dma_async_device_register()`
@@ -77,6 +80,7 @@ impl<C: ChannelOps> Registration<C> {
             DeviceInner::<C> {
                 dma: Opaque::zeroed(),
                 channels: KVec::with_capacity(channels.len(), GFP_KERNEL)?,
+                keep: AtomicBool::new(false),
             },
             GFP_KERNEL,
         )?;
@@ -138,11 +142,45 @@ impl<C: ChannelOps> Registration<C> {
 
 impl<C: ChannelOps> Drop for Registration<C> {
     /// Frees the of_dma controller and unregisters the device; may sleep.
+    ///
+    /// Unregistering while clients still hold channels (an unbind through
+    /// sysfs) is something the C core does not fully support: a client's
+    /// later `dma_release_channel()` uses its channel's `struct dma_chan`
+    /// after the core released the device (through `device_release`), and
+    /// the channel's `chan->dev` after the unregister freed it. So the memory
+    /// of such channels is kept for good: a reference on each `chan->dev`,
+    /// and the `DeviceInner` with the channels is never freed. (The core
+    /// still warns then that the channel's "slave" sysfs link has no
+    /// directory left.) The driver stops its engines before this.
     fn drop(&mut self) {
         might_sleep();
         if !self.of_node.is_null() {
             // SAFETY: An of_dma controller was registered for `of_node`.
             unsafe { ffi::of_dma_controller_free(self.of_node) };
+        }
+        let held = self
+            .channels()
+            .iter()
+            // SAFETY: The channel is registered, so valid; `client_count`
+            // is read without the core's list lock: an unbind that races
+            // with a client's request or release is not supported anyway.
+            .filter(|c| unsafe { (*c.raw_chan()).client_count } > 0)
+            .inspect(|c| {
+                // SAFETY: The channel is registered, so `chan->dev` is a
+                // live channel device; the reference is never dropped.
+                unsafe { ffi::oxdma_dma_chan_dev_get(c.raw_chan()) }
+            })
+            .count();
+        if held > 0 {
+            // SAFETY: `inner` is alive (type invariant).
+            unsafe { (*self.inner.as_ptr()).keep.store(true, Ordering::Relaxed) };
+            if let Some(c) = self.channels().first() {
+                dev_warn!(
+                    c.device(),
+                    "unbound while clients hold {} channels: their memory is kept for the dmaengine core\n",
+                    held
+                );
+            }
         }
         // SAFETY: `inner` is registered (type invariant); the C core frees
         // it through `device_release` once no client holds a channel.
@@ -212,7 +250,10 @@ impl<C: ChannelOps> Drop for ScopeGuard<C> {
 unsafe extern "C" fn release<C: ChannelOps>(dma: *mut ffi::dma_device) {
     // SAFETY: `dma` is the first field of a leaked `KBox<DeviceInner<C>>`
     // (invariant of `DeviceInner`); the core calls this once, last.
-    drop(unsafe { KBox::from_raw(dma.cast::<DeviceInner<C>>()) });
+    let inner = unsafe { KBox::from_raw(dma.cast::<DeviceInner<C>>()) };
+    if inner.keep.load(Ordering::Relaxed) {
+        KBox::leak(inner);
+    }
 }
 
 /// `dbg_summary_show` callback: one line per channel in

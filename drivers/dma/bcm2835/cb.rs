@@ -391,27 +391,31 @@ pub(crate) fn link(cbs: &mut [ControlBlock], addr: impl Fn(usize) -> u64, cyclic
     Ok(())
 }
 
-/// Bytes left of a chain whose engine reads at (`MemToDev`, `MemToMem`:
+/// Bytes left of a chain whose engine runs CB `current` (the one whose bus
+/// address `CONBLK_AD` holds) and reads at (`MemToDev`, `MemToMem`:
 /// `SOURCE_AD`) or writes at (`DevToMem`: `DEST_AD`) bus address `pos`: the
-/// rest of the CB that holds `pos` (its end included) plus every later CB;
-/// all of them if `pos` lies in none (not started).
+/// rest of CB `current` plus every later CB (for a cyclic chain, to the end
+/// of the buffer). All of them for a `current` past the end.
 ///
-/// Mirrors `bcm2835_dma_desc_size_pos()`, with arithmetic that cannot
-/// overflow: a CB holds `pos` when `pos - start` (modulo 2^32, so a CB that
-/// ends past the top of the bus still counts) is at most its length, and the
-/// sum saturates at `u32::MAX` bytes (a chain longer than 4 GiB).
-pub(crate) fn residue(cbs: &[ControlBlock], dir: Direction, pos: u32) -> u32 {
-    let mem = |cb: &ControlBlock| match dir {
+/// Knowing the CB from `CONBLK_AD`, unlike the C driver's
+/// `bcm2835_dma_desc_size_pos()` which looks for the CB that holds `pos`,
+/// stays right when CBs share addresses (a scatterlist that names the same
+/// buffer twice). The arithmetic cannot overflow:
+/// `pos - start` is taken modulo 2^32 (a CB that ends past the top of the
+/// bus), a position outside the CB counts as nothing done or all done, and
+/// the sum saturates at `u32::MAX` bytes (a chain longer than 4 GiB).
+pub(crate) fn residue(cbs: &[ControlBlock], current: usize, dir: Direction, pos: u32) -> u32 {
+    let Some((cb, later)) = cbs.get(current..).and_then(<[_]>::split_first) else {
+        return cbs
+            .iter()
+            .fold(0u32, |sum, cb| sum.saturating_add(cb.txfr_len));
+    };
+    let start = match dir {
         Direction::DevToMem => cb.dest_ad,
         _ => cb.source_ad,
     };
-    let mut left = 0u32;
-    for cb in cbs.iter().rev() {
-        let done = pos.wrapping_sub(mem(cb));
-        if let Some(rest) = cb.txfr_len.checked_sub(done) {
-            return left.saturating_add(rest);
-        }
-        left = left.saturating_add(cb.txfr_len);
-    }
-    left
+    let done = pos.wrapping_sub(start).min(cb.txfr_len);
+    later.iter().fold(cb.txfr_len - done, |sum, cb| {
+        sum.saturating_add(cb.txfr_len)
+    })
 }

@@ -33,6 +33,9 @@ pub(crate) mod cs {
     pub(crate) const ACTIVE: u32 = 1 << 0;
     /// Interrupt status; write 1 to clear.
     pub(crate) const INT: u32 = 1 << 2;
+    /// The channel is paused (`ACTIVE` cleared, or waiting) and moves no
+    /// data.
+    pub(crate) const PAUSED: u32 = 1 << 4;
     /// The channel still waits for outstanding AXI writes.
     pub(crate) const WAITING_FOR_WRITES: u32 = 1 << 6;
     /// Reset the channel (self-clearing).
