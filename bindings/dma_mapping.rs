@@ -438,3 +438,47 @@ unsafe impl<T: AsBytes + FromBytes + Send + 'static> DmaBuffer for CoherentBuf<T
         self.mem.size()
     }
 }
+
+/// The kernel's zero page mapped for a device to read, for as long as the
+/// device is bound (`'bound`): the provider recognises transfers from it
+/// (`dma_map_page_attrs(ZERO_PAGE(0), DMA_TO_DEVICE,
+/// DMA_ATTR_SKIP_CPU_SYNC)`, as `bcm2835_dma_probe()` maps it).
+///
+/// # Invariants
+///
+/// `addr` maps the zero page for `dev` until drop.
+pub(crate) struct ZeroPage<'bound> {
+    dev: &'bound device::Device<device::Bound>,
+    addr: DmaAddr,
+}
+
+impl<'bound> ZeroPage<'bound> {
+    /// Maps the zero page for `dev`.
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM` if the mapping failed (`dma_mapping_error()`).
+    pub(crate) fn map(dev: &'bound device::Device<device::Bound>) -> Result<Self> {
+        // SAFETY: `dev` is a bound device; the zero page is never freed.
+        let addr = unsafe { ffi::oxdma_dma_map_zero_page(raw(dev)) };
+        // SAFETY: `addr` was just returned for `dev`.
+        if unsafe { ffi::oxdma_dma_mapping_error(raw(dev), addr) } != 0 {
+            dev_err!(dev, "cannot map the zero page\n");
+            return Err(ENOMEM);
+        }
+        Ok(Self { dev, addr })
+    }
+
+    /// Its DMA address.
+    pub(crate) fn dma_address(&self) -> DmaAddr {
+        self.addr
+    }
+}
+
+impl Drop for ZeroPage<'_> {
+    fn drop(&mut self) {
+        // SAFETY: `addr` maps the zero page for `dev` (type invariant),
+        // which is still bound (`'bound`).
+        unsafe { ffi::oxdma_dma_unmap_zero_page(raw(self.dev), self.addr) };
+    }
+}

@@ -210,6 +210,19 @@ void oxdma_dma_set_max_seg_size(struct device *dev, unsigned int size)
 	dma_set_max_seg_size(dev, size);
 }
 
+/* The zero page for the device to read, as bcm2835-dma maps it. */
+dma_addr_t oxdma_dma_map_zero_page(struct device *dev)
+{
+	return dma_map_page_attrs(dev, ZERO_PAGE(0), 0, PAGE_SIZE, DMA_TO_DEVICE,
+				  DMA_ATTR_SKIP_CPU_SYNC);
+}
+
+void oxdma_dma_unmap_zero_page(struct device *dev, dma_addr_t addr)
+{
+	dma_unmap_page_attrs(dev, addr, PAGE_SIZE, DMA_TO_DEVICE,
+			     DMA_ATTR_SKIP_CPU_SYNC);
+}
+
 dma_addr_t oxdma_dma_map_single(struct device *dev, void *ptr, size_t size,
 				int dir)
 {

@@ -76,6 +76,8 @@ struct device *oxdma_dmaengine_get_dma_device(struct dma_chan *chan);
 
 /* include/linux/dma-mapping.h */
 void oxdma_dma_set_max_seg_size(struct device *dev, unsigned int size);
+dma_addr_t oxdma_dma_map_zero_page(struct device *dev);
+void oxdma_dma_unmap_zero_page(struct device *dev, dma_addr_t addr);
 dma_addr_t oxdma_dma_map_single(struct device *dev, void *ptr, size_t size,
 				int dir);
 int oxdma_dma_mapping_error(struct device *dev, dma_addr_t addr);

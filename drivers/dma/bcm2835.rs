@@ -38,6 +38,7 @@ mod cb;
 mod regs;
 
 use bindings::{
+    dma_mapping::ZeroPage,
     dma_pool::{DmaPool, PoolBlock},
     dmaengine::{
         provider::{
@@ -82,6 +83,8 @@ struct BcmChan {
     /// Hardware channel number (0..=14).
     hw: u32,
     kind: ChannelKind,
+    /// DMA address of the zero page, mapped for the controller.
+    zero_page: u64,
 }
 
 /// Lock-protected channel state.
@@ -341,13 +344,20 @@ impl ChannelOps for BcmChan {
             dreq: chan.request_line(),
             fifo: fifo.addr(),
         };
-        let cbs = cb::cyclic_chain(
+        let mut cbs = cb::cyclic_chain(
             slave,
             (buf.addr(), buf.len()),
             period_len,
             interrupt,
             chan.kind.max_cb_len(),
         )?;
+        // Zeroes to a device need no memory reads on a full channel.
+        if slave.dir == Direction::MemToDev
+            && buf.addr() == chan.zero_page
+            && chan.kind == ChannelKind::Full
+        {
+            cb::ignore_source(&mut cbs);
+        }
         chan.descriptor(cbs, slave.dir, true)
     }
 
@@ -459,6 +469,7 @@ impl irq::Handler for ChanIrq {
 struct Bcm2835Dma<'bound> {
     _irqs: KVec<Pin<KBox<irq::Registration<'bound, ChanIrq>>>>,
     reg: Registration<BcmChan>,
+    _zero_page: ZeroPage<'bound>,
 }
 
 impl Drop for Bcm2835Dma<'_> {
@@ -533,6 +544,7 @@ fn probe<'bound>(pdev: &'bound platform::Device<Core<'_>>) -> Result<Bcm2835Dma<
         c"oxdma_bcm2835_cb",
         core::mem::align_of::<ControlBlock>(),
     )?;
+    let zero_page = ZeroPage::map(dev)?;
 
     // Channels and their interrupts ("dma<N>" in interrupt-names).
     let mut chans = KVec::new();
@@ -565,6 +577,7 @@ fn probe<'bound>(pdev: &'bound platform::Device<Core<'_>>) -> Result<Bcm2835Dma<
             pool: pool.clone(),
             hw,
             kind,
+            zero_page: zero_page.dma_address(),
         };
         chans.push((chan, BcmState::default()), GFP_KERNEL)?;
         irqs.push(request, GFP_KERNEL)?;
@@ -606,6 +619,7 @@ fn probe<'bound>(pdev: &'bound platform::Device<Core<'_>>) -> Result<Bcm2835Dma<
     Ok(Bcm2835Dma {
         _irqs: registrations,
         reg,
+        _zero_page: zero_page,
     })
 }
 

@@ -59,8 +59,8 @@ mod dmaengine_direction {
 #[kunit_tests(oxdma_bcm2835_cb)]
 mod bcm2835_cb {
     use super::cb::{
-        cyclic_chain, dreq_from_cells, link, memcpy_chain, residue, slave_chain, split_lengths, ti,
-        transfer_info, Chain, ChannelKind, ControlBlock, Direction, Slave,
+        cyclic_chain, dreq_from_cells, ignore_source, link, memcpy_chain, residue, slave_chain,
+        split_lengths, ti, transfer_info, Chain, ChannelKind, ControlBlock, Direction, Slave,
     };
     use kernel::prelude::*;
 
@@ -248,6 +248,23 @@ mod bcm2835_cb {
             LITE
         )
         .is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn zero_fill_ignores_its_source() -> Result {
+        // bcm2835_dma_prep_dma_cyclic(): S_IGNORE (bit 11) from the zero page.
+        let mut cbs = cyclic_chain(
+            slave(Direction::MemToDev, 6, 0x7e20_4004),
+            (0x1000, 8),
+            8,
+            false,
+            LITE,
+        )?;
+        assert!(cbs.iter().all(|cb| cb.ti & ti::SRC_IGNORE == 0));
+        ignore_source(&mut cbs);
+        // WAIT_RESP | DEST_DREQ | SRC_INC | SRC_IGNORE | PERMAP 6.
+        assert!(cbs.iter().all(|cb| cb.ti == 0x0006_0948));
         Ok(())
     }
 

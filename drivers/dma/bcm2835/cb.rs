@@ -24,6 +24,8 @@ pub(crate) mod ti {
     pub(crate) const SRC_INC: u32 = 1 << 8;
     /// Gate source reads by the peripheral's DREQ.
     pub(crate) const SRC_DREQ: u32 = 1 << 10;
+    /// Do not read the source: write zeroes (full channels only).
+    pub(crate) const SRC_IGNORE: u32 = 1 << 11;
     /// Shift of the 5-bit `PERMAP` field (peripheral DREQ number).
     pub(crate) const PERMAP_SHIFT: u32 = 16;
     /// Mask of the `PERMAP` field before shifting.
@@ -367,6 +369,16 @@ pub(crate) fn cyclic_chain(
         }
     }
     Ok(cbs)
+}
+
+/// Makes `cbs` write zeroes without reading their source (`SRC_IGNORE`,
+/// datasheet 4.2.1.2): for a source that is the zero page, on a full
+/// channel (lite channels lack the bit), as `bcm2835_dma_prep_dma_cyclic()`
+/// does for spi-bcm2835's zero-fill.
+pub(crate) fn ignore_source(cbs: &mut [ControlBlock]) {
+    for cb in cbs {
+        cb.ti |= ti::SRC_IGNORE;
+    }
 }
 
 /// Chains `cbs` through `NEXTCONBK`: CB `i` points at `addr(i + 1)` (the bus
