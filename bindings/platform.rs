@@ -4,7 +4,8 @@
 //! crate marks `unsafe`, so that drivers stay free of `unsafe`.
 
 use kernel::{
-    device::Core,
+    device::{self, Core},
+    devres,
     dma::{self, Device as _},
     irq::{self, IrqRequest},
     platform,
@@ -24,27 +25,35 @@ pub(crate) fn set_dma_mask(pdev: &platform::Device<Core<'_>>, bits: u32) -> Resu
     unsafe { pdev.dma_set_mask_and_coherent(mask) }
 }
 
-/// Requests the interrupt `request` for `handler` (`request_irq()`), shared
-/// if `shared`; freed when the returned registration is dropped.
+/// Requests the interrupt `request` of `dev` for `handler`
+/// (`request_irq()`), shared if `shared`; the interrupt is freed when `dev`
+/// is unbound, after the driver's data is dropped (device-managed, as
+/// `devm_request_irq()`), so no safe code can leak it past the module.
 ///
 /// # Errors
 ///
 /// The errno of `request_irq()`; `ENOMEM`.
-pub(crate) fn request_irq<'a, T: irq::Handler + 'static>(
-    request: IrqRequest<'a>,
+pub(crate) fn request_irq<T: irq::Handler + Send + 'static>(
+    dev: &device::Device<device::Bound>,
+    request: IrqRequest<'_>,
     shared: bool,
     name: &'static CStr,
     handler: T,
-) -> Result<Pin<KBox<irq::Registration<'a, T>>>> {
+) -> Result {
     let flags = if shared {
         irq::Flags::SHARED
     } else {
         irq::Flags::TRIGGER_NONE
     };
-    // SAFETY: The registration is returned pinned in a box, which frees the
-    // interrupt when dropped; it is never leaked here.
-    KBox::pin_init(
-        unsafe { irq::Registration::new(request, flags, name, Ok::<T, Error>(handler)) },
-        GFP_KERNEL,
-    )
+    // SAFETY: The registration goes to devres below, which drops it when
+    // `dev` is unbound; nothing can leak it.
+    let init = unsafe { irq::Registration::new(request, flags, name, Ok::<T, Error>(handler)) };
+    // SAFETY: Lifetimes do not change the layout. The request's lifetime
+    // stands for `dev`'s bound scope, which the devres release ends within.
+    let init = unsafe {
+        pin_init::cast_pin_init::<irq::Registration<'_, T>, irq::Registration<'static, T>, Error>(
+            init,
+        )
+    };
+    devres::register(dev, init, GFP_KERNEL)
 }

@@ -464,10 +464,9 @@ impl irq::Handler for ChanIrq {
 }
 
 /// Driver data. On unbind every channel is stopped first (`Drop`), then
-/// the fields drop in order: interrupts are freed before the device is
-/// unregistered.
+/// the device is unregistered; the interrupts, device-managed, are freed
+/// after that (a late one finds no running descriptor).
 struct Bcm2835Dma<'bound> {
-    _irqs: KVec<Pin<KBox<irq::Registration<'bound, ChanIrq>>>>,
     reg: Registration<BcmChan>,
     _zero_page: ZeroPage<'bound>,
 }
@@ -592,17 +591,13 @@ fn probe<'bound>(pdev: &'bound platform::Device<Core<'_>>) -> Result<Bcm2835Dma<
         }
         v
     };
-    let mut registrations = KVec::with_capacity(irqs.len(), GFP_KERNEL)?;
     for (i, (request, chan)) in irqs.into_iter().zip(reg.channels().iter()).enumerate() {
         let shared = numbers.iter().filter(|&&n| n == numbers[i]).count() > 1;
         let handler = ChanIrq {
             chan: chan.clone(),
             shared,
         };
-        registrations.push(
-            request_irq(request, shared, c"oxdma_bcm2835", handler)?,
-            GFP_KERNEL,
-        )?;
+        request_irq(dev, request, shared, c"oxdma_bcm2835", handler)?;
     }
     let lite = reg
         .channels()
@@ -617,7 +612,6 @@ fn probe<'bound>(pdev: &'bound platform::Device<Core<'_>>) -> Result<Bcm2835Dma<
         lite
     );
     Ok(Bcm2835Dma {
-        _irqs: registrations,
         reg,
         _zero_page: zero_page,
     })
