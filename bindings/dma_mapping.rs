@@ -86,6 +86,63 @@ pub(crate) unsafe trait DmaBuffer: Send + 'static {
     fn dma_len(&self) -> usize;
 }
 
+/// A scatter-gather table mapped for one device, that a DMA transfer may
+/// own for its duration (`consumer::DmaChannel::prep_slave_sg` takes it by
+/// value).
+///
+/// # Safety
+///
+/// An implementor guarantees that, for as long as a value lives (moves
+/// included), the [`Self::raw_entries`] are mapped for the device
+/// [`Self::raw_device`], for device reads if [`Self::DEVICE_READS`] and
+/// device writes if [`Self::DEVICE_WRITES`], and that safe code does not
+/// reach the bytes with the CPU meanwhile. If a value is leaked (never
+/// dropped), the memory either stays mapped for good, or is unmapped only
+/// after every channel for which [`Self::usable_on`] holds was terminated
+/// and synchronised.
+pub(crate) unsafe trait DmaSgBuffer: Send {
+    /// The mapping lets the device read the memory.
+    const DEVICE_READS: bool;
+    /// The mapping lets the device write the memory.
+    const DEVICE_WRITES: bool;
+
+    /// The `struct device *` the table is mapped for.
+    fn raw_device(&self) -> *mut bindings::device;
+
+    /// The first mapped entry and the number of mapped entries
+    /// (`sgt.nents`), for `dmaengine_prep_slave_sg()`.
+    fn raw_entries(&self) -> (*mut bindings::scatterlist, u32);
+
+    /// Whether a transfer on `chan` may use the table.
+    fn usable_on(&self, _chan: *mut ffi::dma_chan) -> bool {
+        true
+    }
+}
+
+/// The `(dma_address, dma_len)` in bytes of the mapped entries of `sg`.
+pub(crate) fn sg_segments<S: DmaSgBuffer + ?Sized>(
+    sg: &S,
+) -> impl Iterator<Item = (DmaAddr, usize)> + '_ {
+    let (mut sgl, mut nents) = sg.raw_entries();
+    core::iter::from_fn(move || {
+        if nents == 0 || sgl.is_null() {
+            return None;
+        }
+        // SAFETY: `sgl` is a mapped entry of `sg`'s table, which stays
+        // mapped while `sg` is borrowed (`DmaSgBuffer`).
+        let seg = unsafe {
+            (
+                bindings::sg_dma_address(sgl),
+                bindings::sg_dma_len(sgl) as usize,
+            )
+        };
+        nents -= 1;
+        // SAFETY: As above.
+        sgl = unsafe { bindings::sg_next(sgl) };
+        Some(seg)
+    })
+}
+
 /// Direction of a streaming mapping, as a type (see [`Streaming`]).
 pub(crate) trait MapDirection: Send + 'static {
     /// The `enum dma_data_direction`.
@@ -234,6 +291,24 @@ unsafe impl<D: MapDirection> Send for SgMapping<D> {}
 // SAFETY: Shared access only reads the table.
 unsafe impl<D: MapDirection> Sync for SgMapping<D> {}
 
+// SAFETY: The table stays mapped for `dev` in `D` until `Self` drops; a
+// leaked `SgMapping` is never unmapped. The CPU reaches the chunks only
+// through `with_cpu(&mut self)`.
+unsafe impl<D: MapDirection> DmaSgBuffer for SgMapping<D> {
+    const DEVICE_READS: bool = D::DEVICE_READS;
+    const DEVICE_WRITES: bool = D::DEVICE_WRITES;
+
+    fn raw_device(&self) -> *mut bindings::device {
+        raw(&*self.dev)
+    }
+
+    fn raw_entries(&self) -> (*mut bindings::scatterlist, u32) {
+        let t = self.table.get();
+        // SAFETY: `table` is a valid, mapped table (type invariant).
+        unsafe { ((*t).sgl, (*t).nents) }
+    }
+}
+
 impl<D: MapDirection> SgMapping<D> {
     /// Maps `chunks` for `dev`, one entry each.
     ///
@@ -282,34 +357,9 @@ impl<D: MapDirection> SgMapping<D> {
         &self.dev
     }
 
-    /// The number of mapped entries (`sgt.nents`) and the first one, for
-    /// `dmaengine_prep_slave_sg()`.
-    pub(crate) fn raw_entries(&self) -> (*mut bindings::scatterlist, u32) {
-        let t = self.table.get();
-        // SAFETY: `table` is a valid, mapped table (type invariant).
-        unsafe { ((*t).sgl, (*t).nents) }
-    }
-
     /// The `(dma_address, dma_len)` of each mapped entry, in bytes.
     pub(crate) fn segments(&self) -> impl Iterator<Item = (DmaAddr, usize)> + '_ {
-        let (mut sg, mut n) = self.raw_entries();
-        core::iter::from_fn(move || {
-            if n == 0 || sg.is_null() {
-                return None;
-            }
-            // SAFETY: `sg` is a mapped entry of the table (type invariant),
-            // alive while `self` is borrowed.
-            let seg = unsafe {
-                (
-                    bindings::sg_dma_address(sg),
-                    bindings::sg_dma_len(sg) as usize,
-                )
-            };
-            n -= 1;
-            // SAFETY: As above.
-            sg = unsafe { bindings::sg_next(sg) };
-            Some(seg)
-        })
+        sg_segments(self)
     }
 
     /// Gives the chunks to the CPU, then back to the device

@@ -11,3 +11,4 @@
 #include "virt-dma.h"		/* drivers/dma, private to dmaengine providers */
 
 #include "shims.h"
+#include "spi/shims.h"

@@ -358,3 +358,10 @@ bool oxdma_dma_addr_hits_ram(struct device *dev, dma_addr_t addr, size_t len)
 
 	return phys != (phys_addr_t)-1 && oxdma_is_ram(phys, len);
 }
+
+void oxdma_reinit_completion(struct completion *x)
+{
+	reinit_completion(x);
+}
+
+#include "spi/shims.c"

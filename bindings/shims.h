@@ -134,4 +134,7 @@ void oxdma_mmio_window_release(void __iomem *base, u64 phys, u64 len);
  */
 bool oxdma_dma_addr_hits_ram(struct device *dev, dma_addr_t addr, size_t len);
 
+/* include/linux/completion.h */
+void oxdma_reinit_completion(struct completion *x);
+
 #endif

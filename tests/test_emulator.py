@@ -64,8 +64,9 @@ def test_c_driver_sdhost_round_trip(tmp_path):
     sd_round_trip(tmp_path, "c")
 
 
-def flash_round_trip(tmp_path, provider: str, dtb=None, name="spi-flash"):
-    """spi-bcm2835 + spi-nor on the flash over `provider`'s DMA: 1 MiB of the
+def flash_round_trip(tmp_path, provider: str, dtb=None, name="spi-flash", spi="c"):
+    """`spi`'s SPI driver (c: spi-bcm2835, rust: oxdma_spi) + spi-nor on the
+    flash over `provider`'s DMA: 1 MiB of the
     host's pattern read, 1 MiB written and read back, and the written data
     found in the image file after QEMU exits. Returns the SPI driver's
     transfer counters {"dma": n, "polling": n, "irq": n} and the run.
@@ -77,9 +78,10 @@ def flash_round_trip(tmp_path, provider: str, dtb=None, name="spi-flash"):
     data = random.Random(6).randbytes(FLASH_SIZE)
     image.write_bytes(data)
     run = run_scenario("spi-flash", timeout=300, flash=image, dtb=dtb, icount=True,
-                       append=f"oxdma.provider={provider}", log_name=f"{name}-{provider}")
-    run.check(expect_steps=["insmod-spi-bcm2835", "mtd0-appears", "flash-write",
-                            "flash-readback", "rmmod-spi-bcm2835"])
+                       append=f"oxdma.provider={provider} oxdma.spi={spi}",
+                       log_name=f"{name}-{spi}-{provider}")
+    run.check(expect_steps=["insmod-spi", "mtd0-appears", "flash-write",
+                            "flash-readback", "rmmod-spi"])
     log = run.scenario_log()
     read = re.search(r"flash-read md5 ([0-9a-f]{32})", log)
     assert read and read.group(1) == hashlib.md5(data[:MiB]).hexdigest(), "read of the pattern"
@@ -121,7 +123,7 @@ def test_c_driver_spidev_loopback_every_mode_and_odd_lengths():
     run = run_scenario("spi-loopback", timeout=300, icount=True, append="oxdma.provider=c",
                        log_name="spi-loopback-c")
     steps = [f"loop-mode{m}-len{n}" for m in range(4) for n in (1, 3, 95, 96, 97, 4096, 65533)]
-    run.check(expect_steps=["bind-spidev", *steps, "rmmod-spi-bcm2835"])
+    run.check(expect_steps=["bind-spidev", *steps, "rmmod-spi"])
     counts = {m[0]: int(m[1]) for m in re.findall(r"spi count_transfer_(\w+) (\d+)",
                                                   run.scenario_log())}
     assert counts.get("dma", 0) > 0 and counts.get("polling", 0) > 0, counts

@@ -6,7 +6,7 @@
 //! Memory safety by construction:
 //!
 //! - a transfer owns the mappings it uses: the prep operations take them by
-//!   value ([`DmaBuffer`], [`SgMapping`]) and check that they are mapped for
+//!   value ([`DmaBuffer`], [`DmaSgBuffer`]) and check that they are mapped for
 //!   the channel's DMA device, in the right direction, and long enough; the
 //!   [`Transfer`] hands them back once the transfer is complete or the
 //!   channel was terminated ([`Transfer::finish`], [`Transfer::abort`]).
@@ -32,7 +32,7 @@
 
 use super::super::{
     device::raw,
-    dma_mapping::{CoherentBuf, DmaBuffer, MapDirection, SgMapping},
+    dma_mapping::{sg_segments, CoherentBuf, DmaBuffer, DmaSgBuffer},
     ffi,
     mmio::MmioWindow,
 };
@@ -154,9 +154,16 @@ impl<H: Callback> DmaChannel<H> {
         })
     }
 
+    /// The C channel (`struct dma_chan *`), for the C API of a framework
+    /// that uses the channel on the consumer's behalf (the SPI core maps
+    /// transfers for `spi_controller.dma_tx`).
+    pub(crate) fn as_raw(&self) -> *mut ffi::dma_chan {
+        self.chan.as_ptr()
+    }
+
     /// The provider's `struct device`, which transfer memory must be mapped
     /// for (`dmaengine_get_dma_device()`).
-    fn raw_dma_device(&self) -> *mut bindings::device {
+    pub(crate) fn raw_dma_device(&self) -> *mut bindings::device {
         // SAFETY: `chan` is held.
         unsafe { ffi::oxdma_dmaengine_get_dma_device(self.chan.as_ptr()) }
     }
@@ -527,29 +534,43 @@ impl<H: Callback> DmaChannel<H> {
     }
 
     /// Prepares a slave transfer over the mapped segments of `sg` in `dir`;
-    /// the transfer owns `sg`.
+    /// the transfer owns `sg`. Every segment but the last is a multiple of
+    /// the bus width (the engine moves whole words to and from the FIFO);
+    /// the last may end in a partial word if the provider allows it.
     ///
     /// # Errors
     ///
-    /// As [`Self::prep_slave_single`], for every segment.
-    pub(crate) fn prep_slave_sg<D: MapDirection>(
+    /// `EINVAL` for a direction not offered or not configured, an empty
+    /// table or segment, a segment other than the last that is not a
+    /// multiple of the bus width, a table mapped for another device or in
+    /// the other direction, or one that may not run on this channel.
+    pub(crate) fn prep_slave_sg<S: DmaSgBuffer>(
         &self,
-        sg: SgMapping<D>,
+        sg: S,
         dir: TransferDirection,
         flags: PrepFlags,
-    ) -> Result<Descriptor<'_, H, SgMapping<D>>> {
-        for (_, len) in sg.segments() {
-            self.check_slave(dir, len)?;
-        }
+    ) -> Result<Descriptor<'_, H, S>> {
         let (sgl, nents) = sg.raw_entries();
+        let width = slot(dir).map_or(0, |i| self.widths[i] as usize);
+        for (i, (_, len)) in sg_segments(&sg).enumerate() {
+            // The last segment may end in a partial word.
+            let whole = if i + 1 == nents as usize && width != 0 {
+                len.next_multiple_of(width)
+            } else {
+                len
+            };
+            self.check_slave(dir, whole)?;
+        }
         if nents == 0 {
             return self.check_slave(dir, 0).map(|()| unreachable!());
         }
         let to_dev = dir == TransferDirection::MemToDev;
-        let reason = if raw(sg.device()) != self.raw_dma_device() {
+        let reason = if sg.raw_device() != self.raw_dma_device() {
             Some("mapped for another device than the channel's")
-        } else if (to_dev && !D::DEVICE_READS) || (!to_dev && !D::DEVICE_WRITES) {
+        } else if (to_dev && !S::DEVICE_READS) || (!to_dev && !S::DEVICE_WRITES) {
             Some("mapped in the other direction")
+        } else if !sg.usable_on(self.chan.as_ptr()) {
+            Some("not for this channel")
         } else {
             None
         };

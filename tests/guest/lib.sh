@@ -88,6 +88,33 @@ load_provider() {
 	esac
 }
 
+# load_spi: load the SPI0 controller driver named by "oxdma.spi=" (c: the
+# in-tree spi-bcm2835 (default), rust: oxdma_spi); checks that the other one
+# is not loaded. Sets $spi_mod and $spi_debugfs (its counters' directory).
+load_spi() {
+	case "$(arg spi)" in
+	rust)
+		step c-spi-absent sh -c '! grep -q "^spi_bcm2835 " /proc/modules'
+		spi_mod=oxdma_spi
+		spi_debugfs=/sys/kernel/debug/oxdma_spi-3f204000.spi
+		step insmod-spi insmod /lib/modules/oxdma/oxdma_spi.ko
+		;;
+	*)
+		step rust-spi-absent sh -c '! grep -q "^oxdma_spi " /proc/modules'
+		spi_mod=spi_bcm2835
+		spi_debugfs=/sys/kernel/debug/spi-bcm2835-3f204000.spi
+		step insmod-spi insmod /lib/modules/intree/spi-bcm2835.ko
+		;;
+	esac
+}
+
+# spi_counters: the SPI driver's transfer counts per mode.
+spi_counters() {
+	for c in dma polling irq; do
+		say "spi count_transfer_$c $(cat $spi_debugfs/count_transfer_$c)"
+	done
+}
+
 # failslab_arm: slab-allocation failure injection armed for the tasks that
 # ask for it through /proc/<pid>/fail-nth (probability 100, which also
 # switches on failslab's static key; sleeping allocations included).

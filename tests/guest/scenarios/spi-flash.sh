@@ -1,12 +1,13 @@
-# The SPI NOR flash on SPI0 chip select 0 through the in-tree C SPI driver
-# (spi-bcm2835) and spi-nor, on the DMA provider of "oxdma.provider=".
+# The SPI NOR flash on SPI0 chip select 0 through the SPI driver of
+# "oxdma.spi=" and spi-nor, on the DMA provider of "oxdma.provider=".
 # The host filled the flash image with a known pattern: read 1 MiB of it,
 # then write 1 MiB of random data (mtdblock erases as it writes), read it
 # back, and report the md5s and the SPI driver's transfer counters. With
 # the DT's dmas removed the same runs in polling/interrupt mode.
 step sdhost-off sh -c 'echo none > /sys/bus/platform/devices/3f202000.mmc/driver_override'
 load_provider
-for m in spi-bcm2835 mtd spi-nor mtd_blkdevs mtdblock; do
+load_spi
+for m in mtd spi-nor mtd_blkdevs mtdblock; do
 	step "insmod-$m" insmod "/lib/modules/intree/$m.ko"
 done
 step mtd0-appears wait_for /dev/mtd0 100
@@ -17,13 +18,12 @@ say "flash-write md5 $(md5sum < /tmp/w | cut -d' ' -f1)"
 step flash-write dd if=/tmp/w of=/dev/mtdblock0 bs=64k conv=fsync
 echo 3 > /proc/sys/vm/drop_caches
 step flash-readback sh -c '[ "$(dd if=/dev/mtd0 bs=64k count=16 2>/dev/null | md5sum)" = "$(md5sum < /tmp/w)" ]'
-d=/sys/kernel/debug/spi-bcm2835-3f204000.spi
-for c in dma polling irq; do
-	say "spi count_transfer_$c $(cat $d/count_transfer_$c)"
-done
+spi_counters
 say "dmaengine summary:"
 show cat /sys/kernel/debug/dmaengine/summary
-for m in mtdblock mtd_blkdevs spi-nor spi-bcm2835 mtd; do
+for m in mtdblock mtd_blkdevs spi-nor; do
 	step "rmmod-$m" rmmod "$m"
 done
+step rmmod-spi rmmod "$spi_mod"
+step rmmod-mtd rmmod mtd
 step "rmmod-$provider_mod" rmmod "$provider_mod"

@@ -1,11 +1,11 @@
-# The loopback peripheral on SPI0 chip select 1 through spidev and the
-# in-tree spi-bcm2835, on the DMA provider of "oxdma.provider=": one
+# The loopback peripheral on SPI0 chip select 1 through spidev and the SPI
+# driver of "oxdma.spi=", on the DMA provider of "oxdma.provider=": one
 # full-duplex transfer per mode (0-3) and length, data compared byte for
 # byte (spidev-loop). Lengths straddle spi-bcm2835's DMA threshold (96) and
 # its 65532-byte DMA segment limit.
 step sdhost-off sh -c 'echo none > /sys/bus/platform/devices/3f202000.mmc/driver_override'
 load_provider
-step insmod-spi-bcm2835 insmod /lib/modules/intree/spi-bcm2835.ko
+load_spi
 step insmod-spidev insmod /lib/modules/intree/spidev.ko bufsiz=65536
 step bind-spidev sh -c 'echo spidev > /sys/bus/spi/devices/spi0.1/driver_override &&
 	echo spi0.1 > /sys/bus/spi/drivers/spidev/bind'
@@ -15,10 +15,7 @@ for mode in 0 1 2 3; do
 		step "loop-mode$mode-len$len" spidev-loop /dev/spidev0.1 $mode $len
 	done
 done
-d=/sys/kernel/debug/spi-bcm2835-3f204000.spi
-for c in dma polling irq; do
-	say "spi count_transfer_$c $(cat $d/count_transfer_$c)"
-done
+spi_counters
 step rmmod-spidev rmmod spidev
-step rmmod-spi-bcm2835 rmmod spi-bcm2835
+step rmmod-spi rmmod "$spi_mod"
 step "rmmod-$provider_mod" rmmod "$provider_mod"

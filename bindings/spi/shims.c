@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/* See shims.h. */
+
+#include <linux/gpio/consumer.h>
+#include <linux/gpio/machine.h>
+#include <linux/of.h>
+#include <linux/slab.h>
+#include <linux/spi/spi.h>
+#include "shims.h"
+
+struct oxdma_spi_priv {
+	const struct oxdma_spi_ops *ops;
+	void *data;
+	size_t max_transfer_size;
+};
+
+static struct oxdma_spi_priv *oxdma_spi_priv(struct spi_controller *ctlr)
+{
+	return spi_controller_get_devdata(ctlr);
+}
+
+static int oxdma_spi_setup(struct spi_device *spi)
+{
+	struct oxdma_spi_priv *p = oxdma_spi_priv(spi->controller);
+
+	return p->ops->setup(p->data, spi);
+}
+
+static void oxdma_spi_cleanup(struct spi_device *spi)
+{
+	struct oxdma_spi_priv *p = oxdma_spi_priv(spi->controller);
+
+	/* Serialised with setup and transfers, as the Rust side assumes. */
+	mutex_lock(&spi->controller->io_mutex);
+	p->ops->cleanup(p->data, spi);
+	mutex_unlock(&spi->controller->io_mutex);
+}
+
+static int oxdma_spi_prepare_message(struct spi_controller *ctlr,
+				     struct spi_message *msg)
+{
+	struct oxdma_spi_priv *p = oxdma_spi_priv(ctlr);
+
+	return p->ops->prepare_message(p->data, msg);
+}
+
+static int oxdma_spi_transfer_one(struct spi_controller *ctlr,
+				  struct spi_device *spi,
+				  struct spi_transfer *xfer)
+{
+	struct oxdma_spi_priv *p = oxdma_spi_priv(ctlr);
+
+	return p->ops->transfer_one(p->data, spi, xfer);
+}
+
+static void oxdma_spi_handle_err(struct spi_controller *ctlr,
+				 struct spi_message *msg)
+{
+	struct oxdma_spi_priv *p = oxdma_spi_priv(ctlr);
+
+	p->ops->handle_err(p->data, msg);
+}
+
+static bool oxdma_spi_can_dma(struct spi_controller *ctlr,
+			      struct spi_device *spi,
+			      struct spi_transfer *xfer)
+{
+	struct oxdma_spi_priv *p = oxdma_spi_priv(ctlr);
+
+	return p->ops->can_dma(p->data, spi, xfer);
+}
+
+static size_t oxdma_spi_max_transfer_size(struct spi_device *spi)
+{
+	return oxdma_spi_priv(spi->controller)->max_transfer_size;
+}
+
+struct spi_controller *oxdma_spi_alloc_host(struct device *dev,
+					    const struct oxdma_spi_ops *ops,
+					    void *data,
+					    const struct oxdma_spi_limits *limits,
+					    struct dma_chan *dma_tx,
+					    struct dma_chan *dma_rx)
+{
+	struct spi_controller *ctlr;
+	struct oxdma_spi_priv *p;
+
+	ctlr = spi_alloc_host(dev, sizeof(*p));
+	if (!ctlr)
+		return NULL;
+	p = oxdma_spi_priv(ctlr);
+	p->ops = ops;
+	p->data = data;
+	p->max_transfer_size = limits->max_transfer_size ?: SIZE_MAX;
+
+	ctlr->use_gpio_descriptors = true;
+	ctlr->mode_bits = limits->mode_bits;
+	ctlr->bits_per_word_mask = limits->bits_per_word_mask;
+	ctlr->num_chipselect = limits->num_chipselect;
+	ctlr->max_speed_hz = limits->max_speed_hz;
+	ctlr->min_speed_hz = limits->min_speed_hz;
+	ctlr->max_transfer_size = oxdma_spi_max_transfer_size;
+	ctlr->setup = oxdma_spi_setup;
+	ctlr->cleanup = oxdma_spi_cleanup;
+	ctlr->prepare_message = oxdma_spi_prepare_message;
+	ctlr->transfer_one = oxdma_spi_transfer_one;
+	ctlr->handle_err = oxdma_spi_handle_err;
+	if (dma_tx && dma_rx) {
+		ctlr->dma_tx = dma_tx;
+		ctlr->dma_rx = dma_rx;
+		ctlr->can_dma = oxdma_spi_can_dma;
+	}
+	return ctlr;
+}
+
+void oxdma_spi_controller_put(struct spi_controller *ctlr)
+{
+	spi_controller_put(ctlr);
+}
+
+void oxdma_spi_device_info(struct spi_device *spi,
+			   struct oxdma_spi_device_info *info)
+{
+	info->mode = spi->mode;
+	info->max_speed_hz = spi->max_speed_hz;
+	info->chip_select = spi_get_chipselect(spi, 0);
+	info->bits_per_word = spi->bits_per_word;
+	info->cs_gpio = spi_get_csgpiod(spi, 0) != NULL;
+}
+
+struct device *oxdma_spi_device_dev(struct spi_device *spi)
+{
+	return &spi->dev;
+}
+
+void *oxdma_spi_get_ctldata(struct spi_device *spi)
+{
+	return spi_get_ctldata(spi);
+}
+
+void oxdma_spi_set_ctldata(struct spi_device *spi, void *state)
+{
+	spi_set_ctldata(spi, state);
+}
+
+struct spi_device *oxdma_spi_message_spi(struct spi_message *msg)
+{
+	return msg->spi;
+}
+
+int oxdma_spi_get_native_cs_gpio(struct spi_device *spi)
+{
+	static const char * const pinctrl_compats[] = {
+		"brcm,bcm2835-gpio",
+		"brcm,bcm2711-gpio",
+		"brcm,bcm7211-gpio",
+	};
+	struct gpiod_lookup_table *lookup __free(kfree) = NULL;
+	struct gpio_desc *gpio;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(pinctrl_compats); i++) {
+		struct device_node *np __free(device_node) =
+			of_find_compatible_node(NULL, NULL, pinctrl_compats[i]);
+		if (np)
+			break;
+	}
+	if (i == ARRAY_SIZE(pinctrl_compats))
+		return 0;
+
+	lookup = kzalloc_flex(*lookup, table, 2);
+	if (!lookup)
+		return -ENOMEM;
+	lookup->dev_id = dev_name(&spi->dev);
+	lookup->table[0] = GPIO_LOOKUP("pinctrl-bcm2835",
+				       8 - spi_get_chipselect(spi, 0),
+				       "cs", GPIO_LOOKUP_FLAGS_DEFAULT);
+	gpiod_add_lookup_table(lookup);
+	gpio = gpiod_get(&spi->dev, "cs", GPIOD_OUT_LOW);
+	gpiod_remove_lookup_table(lookup);
+	if (IS_ERR(gpio))
+		return PTR_ERR(gpio);
+	spi_set_csgpiod(spi, 0, gpio);
+	return 1;
+}
+
+void oxdma_spi_put_native_cs_gpio(struct spi_device *spi)
+{
+	gpiod_put(spi_get_csgpiod(spi, 0));
+	spi_set_csgpiod(spi, 0, NULL);
+}
+
+void oxdma_spi_transfer_info(struct spi_transfer *xfer,
+			     struct oxdma_spi_transfer_info *info)
+{
+	info->tx_buf = xfer->tx_buf;
+	info->rx_buf = xfer->rx_buf;
+	info->len = xfer->len;
+	info->speed_hz = xfer->speed_hz;
+	info->tx_sg = xfer->tx_sg_mapped ? &xfer->tx_sg : NULL;
+	info->rx_sg = xfer->rx_sg_mapped ? &xfer->rx_sg : NULL;
+	info->cs_change = xfer->cs_change;
+}
+
+void oxdma_spi_transfer_set_effective_speed(struct spi_transfer *xfer, u32 hz)
+{
+	xfer->effective_speed_hz = hz;
+}
+
+void oxdma_spi_transfer_fail_no_start(struct spi_transfer *xfer)
+{
+	xfer->error |= SPI_TRANS_FAIL_NO_START;
+}

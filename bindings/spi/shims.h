@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The SPI core (include/linux/spi/spi.h) for oxdma's Rust SPI controller
+ * abstraction (bindings/spi/): a controller whose operations call back into
+ * Rust through one table, and accessors for the fields and static inline
+ * helpers of spi_device and spi_transfer, so that the Rust side sees these
+ * structures as opaque.
+ */
+#ifndef OXDMA_SPI_SHIMS_H
+#define OXDMA_SPI_SHIMS_H
+
+#include <linux/spi/spi.h>
+
+/* The controller operations, each given the Rust data registered with it. */
+struct oxdma_spi_ops {
+	int (*setup)(void *data, struct spi_device *spi);
+	void (*cleanup)(void *data, struct spi_device *spi);
+	int (*prepare_message)(void *data, struct spi_message *msg);
+	int (*transfer_one)(void *data, struct spi_device *spi,
+			    struct spi_transfer *xfer);
+	void (*handle_err)(void *data, struct spi_message *msg);
+	bool (*can_dma)(void *data, struct spi_device *spi,
+			struct spi_transfer *xfer);
+};
+
+/* What a controller supports (struct spi_controller's fields). */
+struct oxdma_spi_limits {
+	u32 mode_bits;
+	u32 bits_per_word_mask;
+	u16 num_chipselect;
+	u32 max_speed_hz;
+	u32 min_speed_hz;
+	/* 0: no limit (SIZE_MAX) */
+	size_t max_transfer_size;
+};
+
+/*
+ * spi_alloc_host() for dev, with ops calling back with data, limits,
+ * use_gpio_descriptors, and the DMA channels the core maps transfers for
+ * (dma_tx, dma_rx; can_dma set only with both). NULL on allocation failure.
+ */
+struct spi_controller *oxdma_spi_alloc_host(struct device *dev,
+					    const struct oxdma_spi_ops *ops,
+					    void *data,
+					    const struct oxdma_spi_limits *limits,
+					    struct dma_chan *dma_tx,
+					    struct dma_chan *dma_rx);
+/* spi_controller_put(): drops an unregistered controller. */
+void oxdma_spi_controller_put(struct spi_controller *ctlr);
+
+/* The fields of a spi_device the abstraction reads. */
+struct oxdma_spi_device_info {
+	u32 mode;
+	u32 max_speed_hz;
+	u8 chip_select;
+	u8 bits_per_word;
+	bool cs_gpio;
+};
+
+void oxdma_spi_device_info(struct spi_device *spi,
+			   struct oxdma_spi_device_info *info);
+struct device *oxdma_spi_device_dev(struct spi_device *spi);
+void *oxdma_spi_get_ctldata(struct spi_device *spi);
+void oxdma_spi_set_ctldata(struct spi_device *spi, void *state);
+struct spi_device *oxdma_spi_message_spi(struct spi_message *msg);
+
+/*
+ * Drives native chip select spi_get_chipselect(spi, 0) as its GPIO
+ * (BCM2835 pins 8 - cs on gpiochip "pinctrl-bcm2835"), as
+ * bcm2835_spi_setup() does, so that it stays asserted across the transfers
+ * of a message. 1 if set (undo with oxdma_spi_put_native_cs_gpio()), 0 if
+ * the board has no BCM2835 pin controller, or a negative errno.
+ */
+int oxdma_spi_get_native_cs_gpio(struct spi_device *spi);
+void oxdma_spi_put_native_cs_gpio(struct spi_device *spi);
+
+/* The fields of a spi_transfer the abstraction reads. */
+struct oxdma_spi_transfer_info {
+	const void *tx_buf;
+	void *rx_buf;
+	unsigned int len;
+	u32 speed_hz;
+	/* The core-mapped tables: NULL unless mapped for DMA. */
+	struct sg_table *tx_sg;
+	struct sg_table *rx_sg;
+	bool cs_change;
+};
+
+void oxdma_spi_transfer_info(struct spi_transfer *xfer,
+			     struct oxdma_spi_transfer_info *info);
+void oxdma_spi_transfer_set_effective_speed(struct spi_transfer *xfer,
+					    u32 hz);
+/*
+ * Flags a failed DMA-mapped transfer as not started
+ * (SPI_TRANS_FAIL_NO_START): the core unmaps it and retries it without DMA.
+ */
+void oxdma_spi_transfer_fail_no_start(struct spi_transfer *xfer);
+
+#endif

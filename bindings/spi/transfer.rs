@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The transfer a controller is moving (`struct spi_transfer`), its buffers
+//! for the CPU ([`Pio`]) and its core-mapped tables for DMA ([`DmaSg`]).
+
+use super::super::{
+    dma_mapping::{DmaSgBuffer, FromDevice, MapDirection, ToDevice},
+    dmaengine::consumer::Callback,
+    ffi,
+};
+use super::SpiDma;
+use core::{
+    marker::PhantomData,
+    sync::atomic::{AtomicBool, Ordering},
+};
+use kernel::{bindings, prelude::*};
+
+/// The current transfer of a message, lent to
+/// [`super::Controller::transfer_one`] (or, read-only, to
+/// [`super::Controller::can_dma`]) until it returns: the operation moves
+/// all of it before returning.
+///
+/// # Invariants
+///
+/// `raw` is the current transfer of the controller, valid for `'a`; the
+/// `len` bytes at `info.tx_buf` (if not null) are readable and at
+/// `info.rx_buf` (if not null) writable for `'a` (the client's promise to
+/// the SPI core); a non-null `info.tx_sg`/`info.rx_sg` is the table the
+/// core mapped the buffer in for the controller's DMA channels, and then
+/// the device owns that buffer.
+pub(crate) struct Transfer<'a> {
+    raw: *mut ffi::spi_transfer,
+    info: ffi::oxdma_spi_transfer_info,
+    _p: PhantomData<&'a mut ffi::spi_transfer>,
+}
+
+impl Transfer<'_> {
+    /// # Safety
+    ///
+    /// `raw` must be the controller's current transfer, valid while the
+    /// result lives, with buffers as the type invariant states.
+    pub(super) unsafe fn from_raw(raw: *mut ffi::spi_transfer) -> Self {
+        let mut info = ffi::oxdma_spi_transfer_info::default();
+        // SAFETY: `raw` is valid (caller); `info` is valid for writes.
+        unsafe { ffi::oxdma_spi_transfer_info(raw, &mut info) };
+        // INVARIANT: Per the safety requirements.
+        Self {
+            raw,
+            info,
+            _p: PhantomData,
+        }
+    }
+
+    /// The length in bytes (both directions).
+    pub(crate) fn len(&self) -> usize {
+        self.info.len as usize
+    }
+
+    /// Whether the transfer has no bytes (the core does not pass those).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.info.len == 0
+    }
+
+    /// The requested clock rate in Hz (the device's, or the transfer's
+    /// own `speed_hz`).
+    pub(crate) fn speed_hz(&self) -> u32 {
+        self.info.speed_hz
+    }
+
+    /// Whether the client sends data (else the controller sends zeros).
+    pub(crate) fn has_tx(&self) -> bool {
+        !self.info.tx_buf.is_null()
+    }
+
+    /// Whether the client receives data (else it is discarded).
+    pub(crate) fn has_rx(&self) -> bool {
+        !self.info.rx_buf.is_null()
+    }
+
+    /// Whether the core mapped the buffers for DMA (`can_dma` said so).
+    pub(crate) fn is_dma_mapped(&self) -> bool {
+        !self.info.tx_sg.is_null() || !self.info.rx_sg.is_null()
+    }
+
+    /// Records the clock rate in Hz the controller ran at
+    /// (`effective_speed_hz`).
+    pub(crate) fn set_effective_speed_hz(&mut self, hz: u32) {
+        // SAFETY: `raw` is valid (type invariant) and lent mutably.
+        unsafe { ffi::oxdma_spi_transfer_set_effective_speed(self.raw, hz) };
+    }
+
+    /// Asks the core to unmap this DMA-mapped transfer and call
+    /// `transfer_one` again without DMA (`SPI_TRANS_FAIL_NO_START`), for a
+    /// controller that could not start the DMA transfer. Return the errno
+    /// this gives from `transfer_one`; nothing may have been sent.
+    pub(crate) fn retry_without_dma(&mut self) -> Error {
+        // SAFETY: `raw` is valid (type invariant) and lent mutably.
+        unsafe { ffi::oxdma_spi_transfer_fail_no_start(self.raw) };
+        EAGAIN
+    }
+
+    /// The buffers for the CPU.
+    ///
+    /// # Errors
+    ///
+    /// `EBUSY` if the transfer is mapped for DMA: the device owns its
+    /// buffers (use [`Self::dma`], or [`Self::retry_without_dma`]).
+    pub(crate) fn pio(&mut self) -> Result<Pio<'_>> {
+        if self.is_dma_mapped() {
+            return Err(EBUSY);
+        }
+        // INVARIANT: The buffers are the transfer's, not mapped (above),
+        // reachable while `self` is borrowed.
+        Ok(Pio {
+            tx: self.info.tx_buf.cast(),
+            rx: self.info.rx_buf.cast(),
+            len: self.len(),
+            tx_pos: 0,
+            rx_pos: 0,
+            _p: PhantomData,
+        })
+    }
+
+    /// Runs `f` with the controller's channels and the core-mapped tables
+    /// of the transfer (`tx_sg` if it sends, `rx_sg` if it receives), to
+    /// prepare and run the DMA transfers that move it. `f` cannot keep the
+    /// tables: they are handed to DMA transfers, and come back when those
+    /// finish or are aborted. If one is still owned when `f` returns (a
+    /// leaked transfer), both channels are terminated and synchronised
+    /// before this returns, so the core never unmaps under the engine.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if the transfer is not mapped for DMA.
+    pub(crate) fn dma<H: Callback, R>(
+        &mut self,
+        dma: &mut SpiDma<H>,
+        f: impl for<'s> FnOnce(
+            &SpiDma<H>,
+            Option<DmaSg<'s, ToDevice>>,
+            Option<DmaSg<'s, FromDevice>>,
+        ) -> R,
+    ) -> Result<R> {
+        if !self.is_dma_mapped() {
+            return Err(EINVAL);
+        }
+        let chans = [dma.tx().as_raw(), dma.rx().as_raw()];
+        let tx_returned = AtomicBool::new(self.info.tx_sg.is_null());
+        let rx_returned = AtomicBool::new(self.info.rx_sg.is_null());
+        // INVARIANT: The core mapped `tx_sg` for the TX channel's DMA device
+        // and `rx_sg` for the RX channel's (`spi_map_msg()`), until the
+        // message is finalised, which waits for `transfer_one` to return.
+        let tx = (!self.info.tx_sg.is_null()).then(|| DmaSg {
+            sgt: self.info.tx_sg,
+            dev: dma.tx().raw_dma_device(),
+            chans,
+            returned: &tx_returned,
+            _dir: PhantomData,
+        });
+        let rx = (!self.info.rx_sg.is_null()).then(|| DmaSg {
+            sgt: self.info.rx_sg,
+            dev: dma.rx().raw_dma_device(),
+            chans,
+            returned: &rx_returned,
+            _dir: PhantomData,
+        });
+        let r = f(dma, tx, rx);
+        if !tx_returned.load(Ordering::Acquire) || !rx_returned.load(Ordering::Acquire) {
+            dma.stop_leaked();
+        }
+        Ok(r)
+    }
+}
+
+/// A transfer's buffers for the CPU: bytes to send, in order (zeros if
+/// the client sends none) and bytes received, in order (dropped if it
+/// receives none). Raw accesses, no references: a client may pass the
+/// same buffer to send from and receive into.
+///
+/// # Invariants
+///
+/// `tx` (if not null) is readable and `rx` (if not null) writable for `len`
+/// bytes while `'a` lasts, and no device uses them meanwhile;
+/// `tx_pos, rx_pos <= len`.
+pub(crate) struct Pio<'a> {
+    tx: *const u8,
+    rx: *mut u8,
+    len: usize,
+    tx_pos: usize,
+    rx_pos: usize,
+    _p: PhantomData<&'a mut [u8]>,
+}
+
+impl Pio<'_> {
+    /// Bytes still to send.
+    pub(crate) fn tx_left(&self) -> usize {
+        self.len - self.tx_pos
+    }
+
+    /// Bytes still to receive.
+    pub(crate) fn rx_left(&self) -> usize {
+        self.len - self.rx_pos
+    }
+
+    /// The next byte to send; `None` once all are sent.
+    pub(crate) fn next_tx(&mut self) -> Option<u8> {
+        if self.tx_pos == self.len {
+            return None;
+        }
+        let b = if self.tx.is_null() {
+            0
+        } else {
+            // SAFETY: `tx_pos < len`; `tx` is readable for `len` bytes
+            // (type invariant).
+            unsafe { self.tx.add(self.tx_pos).read() }
+        };
+        self.tx_pos += 1;
+        Some(b)
+    }
+
+    /// Records the next received byte; ignored once all are received.
+    pub(crate) fn push_rx(&mut self, b: u8) {
+        if self.rx_pos == self.len {
+            return;
+        }
+        if !self.rx.is_null() {
+            // SAFETY: `rx_pos < len`; `rx` is writable for `len` bytes
+            // (type invariant).
+            unsafe { self.rx.add(self.rx_pos).write(b) };
+        }
+        self.rx_pos += 1;
+    }
+}
+
+/// A core-mapped table of the current transfer, in direction `D`, which a
+/// DMA transfer on one of the controller's two channels may own
+/// ([`super::super::dmaengine::consumer::DmaChannel::prep_slave_sg`]).
+/// Exists only inside [`Transfer::dma`].
+///
+/// # Invariants
+///
+/// `sgt` is mapped for `dev` in `D` until the closure of [`Transfer::dma`]
+/// returns and, if this value is leaked, until the channels `chans` are
+/// terminated (which `Transfer::dma` does); `returned` is set on drop.
+pub(crate) struct DmaSg<'s, D: MapDirection> {
+    sgt: *mut bindings::sg_table,
+    dev: *mut bindings::device,
+    chans: [*mut ffi::dma_chan; 2],
+    returned: &'s AtomicBool,
+    _dir: PhantomData<D>,
+}
+
+// SAFETY: The pointers are to C objects usable from any thread; the flag is
+// atomic.
+unsafe impl<D: MapDirection> Send for DmaSg<'_, D> {}
+
+impl<D: MapDirection> Drop for DmaSg<'_, D> {
+    fn drop(&mut self) {
+        self.returned.store(true, Ordering::Release);
+    }
+}
+
+// SAFETY: Per the type invariant: mapped while it lives; if leaked,
+// `Transfer::dma` terminates the channels it is usable on before the core
+// unmaps it. The CPU does not reach the buffer while it is mapped
+// (`Transfer::pio` refuses).
+unsafe impl<D: MapDirection> DmaSgBuffer for DmaSg<'_, D> {
+    const DEVICE_READS: bool = D::DEVICE_READS;
+    const DEVICE_WRITES: bool = D::DEVICE_WRITES;
+
+    fn raw_device(&self) -> *mut bindings::device {
+        self.dev
+    }
+
+    fn raw_entries(&self) -> (*mut bindings::scatterlist, u32) {
+        // SAFETY: `sgt` is a mapped table (type invariant).
+        unsafe { ((*self.sgt).sgl, (*self.sgt).nents) }
+    }
+
+    fn usable_on(&self, chan: *mut ffi::dma_chan) -> bool {
+        self.chans.contains(&chan)
+    }
+}

@@ -1,0 +1,748 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! BCM2835 SPI0 controller: an SPI controller driver for the
+//! `brcm,bcm2835-spi` node, a drop-in for `drivers/spi/spi-bcm2835.c`, and
+//! oxdma's dmaengine client. It requests its channels by DT `dma-names`
+//! ("tx", "rx") and moves transfers as the C driver chooses: polling for
+//! those shorter than 30 µs, DMA through the SPI core's scatter-gather
+//! mappings from 96 bytes, interrupts otherwise. DMA-only words come from a
+//! coherent buffer (the zeros sent by receive-only transfers) and from a
+//! streaming mapping per device (the `CS` value that clears the RX FIFO
+//! during send-only transfers).
+//!
+//! Unlike the C driver, `transfer_one` waits for its transfer itself, and
+//! in interrupt mode the handler only wakes it: the buffers are reached in
+//! process context, through the SPI abstraction's `Pio`. A DMA-mapped
+//! transfer whose first scatter-gather entry is not a multiple of 4 bytes
+//! (a vmalloc'ed buffer starting mid-page) is retried by the core without
+//! DMA, where the C driver sends a few bytes by PIO first.
+//!
+//! Source: BCM2835 ARM Peripherals, chapter 10 (SPI).
+
+use core::sync::atomic::{AtomicU64, Ordering};
+use kernel::{
+    clk::Clk,
+    debugfs::{Dir, File},
+    device::{self, Core},
+    irq::{self, IrqReturn},
+    of, platform,
+    prelude::*,
+    str::CString,
+    sync::{Arc, Mutex},
+    time::{Instant, Monotonic},
+};
+
+// Shared source: each module compiles all of it and uses a part.
+#[allow(dead_code, unused_imports)]
+#[path = "../../bindings/mod.rs"]
+mod bindings;
+#[path = "bcm2835/regs.rs"]
+mod regs;
+
+use bindings::{
+    completion::Completion,
+    dma_mapping::{sg_segments, CoherentBuf, FromDevice, Streaming, ToDevice},
+    dmaengine::{
+        consumer::{Callback, DmaChannel},
+        Completion as DmaCompletion, PrepFlags, TransferDirection, TxResult,
+    },
+    mmio::MmioWindow,
+    platform::request_irq,
+    spi::{Controller, Limits, Mode, Registration, SpiDevice, SpiDma, Transfer},
+};
+use regs::cs;
+
+/// Transfers shorter than this run in polling mode (µs on the wire;
+/// `polling_limit_us` of the C driver).
+const POLLING_LIMIT_US: u32 = 30;
+/// DMA from this length in bytes (`BCM2835_SPI_DMA_MIN_LENGTH`).
+const DMA_MIN_LEN: usize = 96;
+/// Longest transfer in bytes: DLEN is 16 bits, kept a multiple of 4.
+const MAX_DMA_LEN: usize = 65532;
+/// Added to a transfer's time on the wire before it times out (ms).
+const TIMEOUT_SLACK_MS: u64 = 200;
+
+/// Wakes `transfer_one` from a DMA completion callback or the interrupt.
+#[pin_data]
+struct Wake {
+    #[pin]
+    done: Completion,
+    /// The last DMA completion failed.
+    failed: core::sync::atomic::AtomicBool,
+}
+
+impl Wake {
+    fn new() -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                done <- Completion::new(),
+                failed: core::sync::atomic::AtomicBool::new(false),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    fn arm(&self) {
+        self.failed.store(false, Ordering::Relaxed);
+        self.done.reinit();
+    }
+}
+
+impl Callback for Wake {
+    fn complete(&self, c: DmaCompletion) {
+        if c.result != TxResult::Ok {
+            self.failed.store(true, Ordering::Relaxed);
+        }
+        self.done.complete();
+    }
+}
+
+/// The controller interrupt: masks the FIFO interrupts and wakes the
+/// transfer (`bcm2835_spi_interrupt()` moves the bytes itself).
+struct SpiIrq {
+    regs: Arc<MmioWindow>,
+    wake: Arc<Wake>,
+}
+
+impl irq::Handler for SpiIrq {
+    fn handle(&self) -> IrqReturn {
+        let c = self.regs.read32(regs::CS).unwrap_or(0);
+        // Shared line: not ours unless our interrupts are enabled.
+        if c & cs::INTR == 0 {
+            return IrqReturn::None;
+        }
+        let _ = self
+            .regs
+            .write32(c & cs::CONTROL & !(cs::INTR | cs::INTD), regs::CS);
+        self.wake.done.complete();
+        IrqReturn::Handled
+    }
+}
+
+/// Per-mode transfer counts, in debugfs as the C driver's.
+struct Counters {
+    _dir: Dir,
+    polling: Pin<KBox<File<AtomicU64>>>,
+    irq: Pin<KBox<File<AtomicU64>>>,
+    irq_after_polling: Pin<KBox<File<AtomicU64>>>,
+    dma: Pin<KBox<File<AtomicU64>>>,
+}
+
+impl Counters {
+    fn new(name: &CStr) -> Result<Self> {
+        let dir = Dir::new(name);
+        let file = |n| KBox::pin_init(dir.read_only_file(n, AtomicU64::new(0)), GFP_KERNEL);
+        Ok(Self {
+            polling: file(c"count_transfer_polling")?,
+            irq: file(c"count_transfer_irq")?,
+            irq_after_polling: file(c"count_transfer_irq_after_polling")?,
+            dma: file(c"count_transfer_dma")?,
+            _dir: dir,
+        })
+    }
+}
+
+fn count(c: &Pin<KBox<File<AtomicU64>>>) {
+    c.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Per-device state (`struct bcm2835_spidev`).
+struct SpiDev {
+    /// `CS` for its messages: mode and chip select, not yet active.
+    prepare_cs: u32,
+    /// The word the RX channel writes to `CS` during send-only DMA
+    /// transfers (clearing the RX FIFO), mapped for it; taken by a
+    /// transfer while it runs.
+    clear_rx: Option<Arc<Mutex<Option<Streaming<ToDevice>>>>>,
+}
+
+/// The controller (`struct bcm2835_spi`).
+struct Bcm2835Spi {
+    regs: Arc<MmioWindow>,
+    wake: Arc<Wake>,
+    /// Core clock in Hz, divided for the serial clock.
+    clk_hz: u32,
+    /// The zeros the TX channel sends during receive-only DMA transfers;
+    /// taken by a transfer while it runs.
+    fill: Option<Arc<Mutex<Option<CoherentBuf<u32>>>>>,
+    counters: Counters,
+}
+
+impl Bcm2835Spi {
+    fn read(&self, reg: usize) -> u32 {
+        self.regs.read32(reg).unwrap_or(0)
+    }
+
+    fn write(&self, value: u32, reg: usize) {
+        let _ = self.regs.write32(value, reg);
+    }
+
+    /// `bcm2835_spi_reset_hw()`: interrupts, DMA and the transfer off,
+    /// FIFOs cleared, DONE written (erratum), DLEN 0.
+    fn reset_hw(&self) {
+        let c = self.read(regs::CS) & cs::CONTROL;
+        let c = (c & !(cs::INTR | cs::INTD | cs::DMAEN | cs::TA))
+            | cs::DONE
+            | cs::CLEAR_RX
+            | cs::CLEAR_TX;
+        self.write(c, regs::CS);
+        self.write(0, regs::DLEN);
+    }
+
+    /// The clock divider for `hz` and the rate it gives, in Hz.
+    fn divider(&self, hz: u32) -> (u32, u32) {
+        let cdiv = if hz >= self.clk_hz / 2 {
+            2
+        } else if hz != 0 {
+            let d = self.clk_hz.div_ceil(hz);
+            let d = d + d % 2;
+            if d >= 65536 {
+                0
+            } else {
+                d
+            }
+        } else {
+            0
+        };
+        let rate = self.clk_hz.checked_div(cdiv).unwrap_or(self.clk_hz / 65536);
+        (cdiv, rate)
+    }
+
+    /// Transfers shorter than this many bytes are polled.
+    fn polling_bytes(rate: u32) -> usize {
+        let hz_per_byte = 9 * 1_000_000 / POLLING_LIMIT_US;
+        (rate / hz_per_byte) as usize
+    }
+
+    /// How long `len` bytes at `rate` Hz may take, in ms.
+    fn timeout_ms(len: usize, rate: u32) -> u32 {
+        let wire = 2 * 8 * 1000 * len as u64 / u64::from(rate.max(1));
+        (wire + TIMEOUT_SLACK_MS).min(u64::from(u32::MAX)) as u32
+    }
+
+    /// Writes what the TX FIFO takes; reads what the RX FIFO holds.
+    fn pump_fifo(&self, pio: &mut bindings::spi::Pio<'_>) {
+        while pio.rx_left() > 0 && self.read(regs::CS) & cs::RXD != 0 {
+            let b = self.read(regs::FIFO) as u8;
+            pio.push_rx(b);
+        }
+        while pio.tx_left() > 0 && self.read(regs::CS) & cs::TXD != 0 {
+            let b = pio.next_tx().unwrap_or(0);
+            self.write(b.into(), regs::FIFO);
+        }
+    }
+
+    /// Polling mode (`bcm2835_spi_transfer_one_poll()`), falling back to
+    /// interrupts after 2 jiffies' worth of time.
+    fn transfer_poll(&self, xfer: &mut Transfer<'_>, c: u32, rate: u32) -> Result {
+        count(&self.counters.polling);
+        let len = xfer.len();
+        let mut pio = xfer.pio()?;
+        self.write(c | cs::TA, regs::CS);
+        let start = Instant::<Monotonic>::now();
+        let limit_us = i64::from(POLLING_LIMIT_US) + 20_000;
+        while pio.rx_left() > 0 {
+            self.pump_fifo(&mut pio);
+            if pio.rx_left() > 0 && start.elapsed().as_micros_ceil() > limit_us {
+                count(&self.counters.irq_after_polling);
+                return self.transfer_irq(&mut pio, c, len, rate);
+            }
+        }
+        self.reset_hw();
+        Ok(())
+    }
+
+    /// Interrupt mode (`bcm2835_spi_transfer_one_irq()`): the handler
+    /// wakes this thread, which moves the bytes.
+    fn transfer_irq(
+        &self,
+        pio: &mut bindings::spi::Pio<'_>,
+        c: u32,
+        len: usize,
+        rate: u32,
+    ) -> Result {
+        count(&self.counters.irq);
+        let timeout = Self::timeout_ms(len, rate);
+        let start = Instant::<Monotonic>::now();
+        self.write(c | cs::TA, regs::CS);
+        loop {
+            self.pump_fifo(pio);
+            if pio.rx_left() == 0 {
+                break;
+            }
+            self.wake.arm();
+            self.write(c | cs::TA | cs::INTR | cs::INTD, regs::CS);
+            let woken = self.wake.done.wait_timeout_ms(timeout);
+            if !woken || start.elapsed().as_millis() > i64::from(timeout) {
+                self.reset_hw();
+                pr_err!(
+                    "oxdma_spi: transfer of {} bytes timed out in interrupt mode ({} left)\n",
+                    len,
+                    pio.rx_left()
+                );
+                return Err(ETIMEDOUT);
+            }
+        }
+        self.reset_hw();
+        Ok(())
+    }
+
+    /// DMA mode (`bcm2835_spi_transfer_one_dma()`), on the core-mapped
+    /// tables.
+    fn transfer_dma(
+        &self,
+        spi: &SpiDevice<'_>,
+        dev: &SpiDev,
+        xfer: &mut Transfer<'_>,
+        dma: &mut SpiDma<Wake>,
+        c: u32,
+        rate: u32,
+    ) -> Result {
+        let len = xfer.len();
+        let r = xfer.dma(dma, |chans, tx, rx| -> Result<bool> {
+            // The engine moves whole words per entry: only the last entry
+            // may end mid-word.
+            let words = |segs: &mut dyn Iterator<Item = usize>| {
+                let mut prev_odd = false;
+                for l in segs {
+                    if prev_odd {
+                        return false;
+                    }
+                    prev_odd = l % 4 != 0;
+                }
+                true
+            };
+            let tx_ok = tx
+                .as_ref()
+                .is_none_or(|s| words(&mut sg_segments(s).map(|(_, l)| l)));
+            let rx_ok = rx
+                .as_ref()
+                .is_none_or(|s| words(&mut sg_segments(s).map(|(_, l)| l)));
+            if !tx_ok || !rx_ok {
+                return Ok(false);
+            }
+            count(&self.counters.dma);
+            let has_rx = rx.is_some();
+            self.run_dma(spi, dev, chans, tx, rx, c, len, rate, has_rx)?;
+            Ok(true)
+        })??;
+        if !r {
+            return Err(xfer.retry_without_dma());
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_dma(
+        &self,
+        spi: &SpiDevice<'_>,
+        dev: &SpiDev,
+        chans: &SpiDma<Wake>,
+        tx: Option<bindings::spi::DmaSg<'_, ToDevice>>,
+        rx: Option<bindings::spi::DmaSg<'_, FromDevice>>,
+        c: u32,
+        len: usize,
+        rate: u32,
+        has_rx: bool,
+    ) -> Result {
+        let (fill_slot, clear_slot) = match (&self.fill, &dev.clear_rx) {
+            (Some(f), Some(c)) => (f, c),
+            _ => return Err(ENODEV),
+        };
+        let waiter = if has_rx {
+            chans.rx().callback()
+        } else {
+            chans.tx().callback()
+        };
+        waiter.arm();
+
+        // TX first: data, or zeros for a receive-only transfer.
+        let (tx_data, tx_fill) = match tx {
+            Some(sg) => {
+                let flags = if has_rx {
+                    PrepFlags(0)
+                } else {
+                    PrepFlags::INTERRUPT
+                };
+                let t = chans
+                    .tx()
+                    .prep_slave_sg(sg, TransferDirection::MemToDev, flags)?
+                    .submit()?;
+                (Some(t), None)
+            }
+            None => {
+                let buf = fill_slot.lock().take().ok_or(EBUSY)?;
+                let t = chans
+                    .tx()
+                    .prep_cyclic(buf, 4, TransferDirection::MemToDev, PrepFlags(0))?
+                    .submit()?;
+                (None, Some(t))
+            }
+        };
+        self.write(len as u32, regs::DLEN);
+        self.write(c | cs::TA | cs::DMAEN, regs::CS);
+        chans.tx().issue_pending();
+
+        // Then RX: data, or the CS word that discards what comes in.
+        let rx_side = match rx {
+            Some(sg) => chans
+                .rx()
+                .prep_slave_sg(
+                    sg,
+                    TransferDirection::DevToMem,
+                    PrepFlags::INTERRUPT | PrepFlags::ACK,
+                )
+                .and_then(|d| d.submit())
+                .map(|t| (Some(t), None)),
+            None => clear_slot
+                .lock()
+                .take()
+                .ok_or(EBUSY)
+                .and_then(|buf| {
+                    chans
+                        .rx()
+                        .prep_cyclic(buf, 4, TransferDirection::MemToDev, PrepFlags(0))
+                })
+                .and_then(|d| d.submit())
+                .map(|t| (None, Some(t))),
+        };
+        let (rx_data, rx_clear) = match rx_side {
+            Ok(v) => v,
+            Err(e) => {
+                // Stop TX and give its buffer back before failing.
+                drop(tx_data);
+                if let Some(t) = tx_fill {
+                    if let Ok(b) = t.abort() {
+                        *fill_slot.lock() = Some(b);
+                    }
+                }
+                self.reset_hw();
+                return Err(e);
+            }
+        };
+        chans.rx().issue_pending();
+
+        let timeout = Self::timeout_ms(len, rate);
+        let mut result = if waiter.done.wait_timeout_ms(timeout) {
+            if waiter.failed.load(Ordering::Relaxed) {
+                dev_err!(spi.device(), "DMA transfer of {} bytes failed\n", len);
+                Err(EIO)
+            } else {
+                Ok(())
+            }
+        } else {
+            dev_err!(spi.device(), "DMA transfer of {} bytes timed out\n", len);
+            Err(ETIMEDOUT)
+        };
+        if result.is_ok() && !has_rx {
+            // `bcm2835_spi_dma_tx_done()`: the TX DMA is done, the FIFO
+            // may not be; keep clearing RX until the block is idle.
+            let start = Instant::<Monotonic>::now();
+            while self.read(regs::CS) & cs::DONE == 0 {
+                self.write(clear_rx_cs(c), regs::CS);
+                if start.elapsed().as_millis() > i64::from(timeout) {
+                    dev_err!(
+                        spi.device(),
+                        "TX FIFO of a {}-byte transfer did not drain\n",
+                        len
+                    );
+                    result = Err(ETIMEDOUT);
+                    break;
+                }
+            }
+        }
+        // Stop what still runs (the cyclic fills, or everything after an
+        // error), then hand the buffers back.
+        if let Some(t) = rx_data {
+            if let Err(t) = t.finish() {
+                let _ = t.abort();
+            }
+        }
+        if let Some(t) = tx_data {
+            if let Err(t) = t.finish() {
+                let _ = t.abort();
+            }
+        }
+        if let Some(t) = tx_fill {
+            if let Ok(b) = t.abort() {
+                *fill_slot.lock() = Some(b);
+            }
+        }
+        if let Some(t) = rx_clear {
+            if let Ok(b) = t.abort() {
+                *clear_slot.lock() = Some(b);
+            }
+        }
+        self.reset_hw();
+        result
+    }
+}
+
+/// The `CS` word that clears the RX FIFO during a send-only DMA transfer,
+/// for a device whose `CS` is `c`.
+fn clear_rx_cs(c: u32) -> u32 {
+    c | cs::TA | cs::DMAEN | cs::CLEAR_RX
+}
+
+#[vtable]
+impl Controller for Bcm2835Spi {
+    type DeviceData = SpiDev;
+    type Callback = Wake;
+    const NATIVE_CS_AS_GPIO: bool = true;
+
+    fn setup(
+        &self,
+        spi: &SpiDevice<'_>,
+        dma: Option<&SpiDma<Wake>>,
+        old: Option<SpiDev>,
+    ) -> Result<SpiDev> {
+        let mode = spi.mode();
+        let mut c = if spi.has_cs_gpio() || mode.contains(Mode::NO_CS) {
+            // The core drives the chip select: park the native one.
+            cs::CS_MASK
+        } else {
+            let n = spi.chip_select();
+            let mut c = u32::from(n) & cs::CS_MASK;
+            if mode.contains(Mode::CS_HIGH) {
+                c |= cs::CSPOL | cs::cspol(n);
+            }
+            c
+        };
+        if mode.contains(Mode::CPOL) {
+            c |= cs::CPOL;
+        }
+        if mode.contains(Mode::CPHA) {
+            c |= cs::CPHA;
+        }
+        let word = clear_rx_cs(c).to_le_bytes();
+        let clear_rx = match (dma, old.and_then(|o| o.clear_rx)) {
+            (None, _) => None,
+            (Some(_), Some(slot)) => {
+                if let Some(m) = Option::as_mut(&mut *slot.lock()) {
+                    m.with_cpu(|b| b.copy_from_slice(&word));
+                }
+                Some(slot)
+            }
+            (Some(dma), None) => {
+                let mut v = KVec::with_capacity(4, GFP_KERNEL)?;
+                v.extend_from_slice(&word, GFP_KERNEL)?;
+                let m = dma
+                    .rx()
+                    .with_dma_device(|d| Streaming::<ToDevice>::new(d, v))??;
+                Some(Arc::pin_init(kernel::new_mutex!(Some(m)), GFP_KERNEL)?)
+            }
+        };
+        Ok(SpiDev {
+            prepare_cs: c,
+            clear_rx,
+        })
+    }
+
+    fn prepare_message(&self, _spi: &SpiDevice<'_>, dev: &SpiDev) -> Result {
+        // Clock polarity before the core asserts chip select.
+        self.write(dev.prepare_cs, regs::CS);
+        Ok(())
+    }
+
+    fn transfer_one(
+        &self,
+        spi: &SpiDevice<'_>,
+        dev: &SpiDev,
+        xfer: &mut Transfer<'_>,
+        dma: Option<&mut SpiDma<Wake>>,
+    ) -> Result {
+        let (cdiv, rate) = self.divider(xfer.speed_hz());
+        xfer.set_effective_speed_hz(rate);
+        self.write(cdiv, regs::CLK);
+        let mut c = dev.prepare_cs;
+        if spi.mode().contains(Mode::THREE_WIRE) && xfer.has_rx() {
+            c |= cs::REN;
+        }
+        if xfer.is_dma_mapped() {
+            if let Some(dma) = dma {
+                return self.transfer_dma(spi, dev, xfer, dma, c, rate);
+            }
+        }
+        if xfer.len() < Self::polling_bytes(rate) {
+            return self.transfer_poll(xfer, c, rate);
+        }
+        let len = xfer.len();
+        let mut pio = xfer.pio()?;
+        self.transfer_irq(&mut pio, c, len, rate)
+    }
+
+    fn handle_err(&self, dma: Option<&mut SpiDma<Wake>>) {
+        if let Some(dma) = dma {
+            let _ = dma.terminate();
+        }
+        self.reset_hw();
+    }
+
+    fn can_dma(&self, _spi: &SpiDevice<'_>, dev: &SpiDev, xfer: &Transfer<'_>) -> bool {
+        let (_, rate) = self.divider(xfer.speed_hz());
+        dev.clear_rx.is_some()
+            && xfer.len() >= DMA_MIN_LEN
+            && xfer.len() >= Self::polling_bytes(rate)
+    }
+}
+
+kernel::of_device_table!(
+    OF_TABLE,
+    <Bcm2835SpiDriver as platform::Driver>::IdInfo,
+    [(of::DeviceId::new(c"brcm,bcm2835-spi"), ())]
+);
+
+struct Bcm2835SpiDriver;
+
+/// Driver data: the registration goes first on unbind (the core stops
+/// using the controller), then the clock is stopped.
+struct Driver {
+    reg: Registration<Bcm2835Spi>,
+    clk: Clk,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let ctl = self.reg.driver();
+        // Clear the FIFOs and leave the block idle, as the C remove.
+        ctl.write(cs::CLEAR_RX | cs::CLEAR_TX, regs::CS);
+        self.clk.disable_unprepare();
+    }
+}
+
+/// The channel named `name`, configured for the FIFO; `Ok(None)` (PIO)
+/// if the DT has none or the provider refuses, with the reason.
+fn request_dma(
+    dev: &device::Device<device::Bound>,
+    regs: &Arc<MmioWindow>,
+) -> Result<Option<(SpiDma<Wake>, CoherentBuf<u32>)>> {
+    let setup = || -> Result<(SpiDma<Wake>, CoherentBuf<u32>)> {
+        let mut tx = DmaChannel::request(dev, c"tx", Wake::new()?)?;
+        let mut rx = DmaChannel::request(dev, c"rx", Wake::new()?)?;
+        tx.config_device_register(TransferDirection::MemToDev, regs.clone(), regs::FIFO, 4, 0)?;
+        rx.config_device_register(TransferDirection::DevToMem, regs.clone(), regs::FIFO, 4, 0)?;
+        // The RX channel also writes CS, to clear the RX FIFO.
+        rx.config_device_register(TransferDirection::MemToDev, regs.clone(), regs::CS, 4, 0)?;
+        let fill = tx.with_dma_device(|d| CoherentBuf::<u32>::zeroed(d, 1))??;
+        Ok((SpiDma::new(tx, rx), fill))
+    };
+    match setup() {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e == EPROBE_DEFER => Err(e),
+        Err(e) if e == ENODEV => {
+            dev_info!(
+                dev,
+                "no DMA channels in the DT (dmas): not using DMA mode\n"
+            );
+            Ok(None)
+        }
+        Err(e) => {
+            dev_info!(dev, "DMA channels unusable ({:?}): not using DMA mode\n", e);
+            Ok(None)
+        }
+    }
+}
+
+fn probe(pdev: &platform::Device<Core<'_>>) -> Result<Driver> {
+    let dev: &device::Device<device::Bound> = pdev.as_ref();
+    let regs = Arc::new(MmioWindow::request(dev, 0, c"oxdma_spi")?, GFP_KERNEL)?;
+    if regs.len() < regs::WINDOW {
+        dev_err!(
+            dev,
+            "reg: window of {} bytes, need {}\n",
+            regs.len(),
+            regs::WINDOW
+        );
+        return Err(EINVAL);
+    }
+    let clk = Clk::get(dev, None).inspect_err(|e| dev_err!(dev, "could not get clk: {:?}\n", e))?;
+    clk.prepare_enable()?;
+    let clk_hz = u32::try_from(clk.rate().as_hz()).unwrap_or(u32::MAX);
+    if clk_hz == 0 {
+        clk.disable_unprepare();
+        dev_err!(dev, "core clock rate is 0\n");
+        return Err(EINVAL);
+    }
+    let r = (|| {
+        let irq = pdev.irq_by_index(0)?;
+        let dma = request_dma(dev, &regs)?;
+        let wake = Wake::new()?;
+        let name = CString::try_from_fmt(fmt!("oxdma_spi-{}", dev.name()))?;
+        let (dma, fill) = match dma {
+            Some((d, f)) => (
+                Some(d),
+                Some(Arc::pin_init(kernel::new_mutex!(Some(f)), GFP_KERNEL)?),
+            ),
+            None => (None, None),
+        };
+        let ctl = Bcm2835Spi {
+            regs: regs.clone(),
+            wake: wake.clone(),
+            clk_hz,
+            fill,
+            counters: Counters::new(&name)?,
+        };
+        // Initialise the block with the default polarities.
+        ctl.write(cs::CLEAR_RX | cs::CLEAR_TX, regs::CS);
+        request_irq(
+            dev,
+            irq,
+            true,
+            c"oxdma_spi",
+            SpiIrq {
+                regs: regs.clone(),
+                wake,
+            },
+        )?;
+        let limits = Limits {
+            mode_bits: (Mode::CPOL | Mode::CPHA | Mode::CS_HIGH | Mode::NO_CS | Mode::THREE_WIRE)
+                .bits(),
+            bits_per_word_mask: 1 << (8 - 1),
+            num_chipselect: 3,
+            max_speed_hz: clk_hz / 2,
+            min_speed_hz: 0,
+            max_transfer_size: dma.as_ref().map(|_| MAX_DMA_LEN),
+        };
+        let with_dma = dma.is_some();
+        let reg = Registration::new(dev, ctl, &limits, dma)?;
+        dev_info!(
+            dev,
+            "SPI0 at {} Hz core clock, {}\n",
+            clk_hz,
+            if with_dma {
+                "DMA mode from 96 bytes"
+            } else {
+                "PIO only"
+            }
+        );
+        Ok(reg)
+    })();
+    match r {
+        Ok(reg) => Ok(Driver { reg, clk }),
+        Err(e) => {
+            clk.disable_unprepare();
+            Err(e)
+        }
+    }
+}
+
+impl platform::Driver for Bcm2835SpiDriver {
+    type IdInfo = ();
+    type Data<'bound> = Driver;
+    const OF_ID_TABLE: Option<of::IdTable<Self::IdInfo>> = Some(&OF_TABLE);
+
+    fn probe<'bound>(
+        pdev: &'bound platform::Device<Core<'_>>,
+        _info: Option<&'bound ()>,
+    ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
+        probe(pdev)
+    }
+}
+
+kernel::module_platform_driver! {
+    type: Bcm2835SpiDriver,
+    name: "oxdma_spi",
+    authors: ["oxdma developers"],
+    description: "BCM2835 SPI0 controller (Rust, dmaengine client)",
+    license: "GPL",
+}
