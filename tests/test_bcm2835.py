@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from guest import ROOT, run_scenario
-from test_emulator import flash_round_trip, sd_round_trip
+from test_emulator import sd_round_trip
 from test_guest import SUMMARY_LINE, dmatest_summaries
 
 
@@ -45,14 +45,6 @@ def test_sdhost_reads_and_writes_the_card_through_the_provider(tmp_path):
     # The transfers went through the provider's channel on DREQ 13.
     sd = [c for (_, _, req, _, c) in summary_lines(run.scenario_log()) if req == 13]
     assert sd and sd[0] > 0, f"no DMA transfer completed on DREQ 13: {summary_lines(run.log)}"
-
-
-def test_spi_flash_through_the_provider_in_dma_mode(tmp_path):
-    """The in-tree spi-bcm2835 + spi-nor on the Rust provider, in DMA mode."""
-    counts, run = flash_round_trip(tmp_path, "rust")
-    log = run.scenario_log()
-    assert "not using DMA mode" not in log, "spi-bcm2835 refused the provider's DMA"
-    assert counts["dma"] > 0, counts
 
 
 BAD_DT = {

@@ -17,6 +17,7 @@ from test_guest import dmatest_summaries
 MiB = 1 << 20
 SD_SIZE = 64 * MiB  # a power of two, as QEMU's SD model requires
 FLASH_SIZE = 8 * MiB  # the W25Q64 that scripts/run-qemu attaches
+W25Q64_JEDEC_ID = "ef4017"  # its manufacturer and device ID (QEMU m25p80.c)
 BCM2835_CHANNELS = 11  # the board DT's brcm,dma-channel-mask 0x7f35
 
 
@@ -64,7 +65,7 @@ def test_c_driver_sdhost_round_trip(tmp_path):
     sd_round_trip(tmp_path, "c")
 
 
-def flash_round_trip(tmp_path, provider: str, dtb=None, name="spi-flash", spi="c"):
+def flash_round_trip(tmp_path, provider: str, dtb=None, name="spi-flash", spi="c", append=""):
     """`spi`'s SPI driver (c: spi-bcm2835, rust: oxdma_spi) + spi-nor on the
     flash over `provider`'s DMA: 1 MiB of the
     host's pattern read, 1 MiB written and read back, and the written data
@@ -78,26 +79,23 @@ def flash_round_trip(tmp_path, provider: str, dtb=None, name="spi-flash", spi="c
     data = random.Random(6).randbytes(FLASH_SIZE)
     image.write_bytes(data)
     run = run_scenario("spi-flash", timeout=300, flash=image, dtb=dtb, icount=True,
-                       append=f"oxdma.provider={provider} oxdma.spi={spi}",
+                       append=f"oxdma.provider={provider} oxdma.spi={spi} {append}",
                        log_name=f"{name}-{spi}-{provider}")
-    run.check(expect_steps=["insmod-spi", "mtd0-appears", "flash-write",
-                            "flash-readback", "rmmod-spi"])
+    run.check(expect_steps=["insmod-spi", "mtd0-appears", "flash-erase", "flash-erased",
+                            "flash-write", "flash-readback", "rmmod-spi"])
     log = run.scenario_log()
+    jedec = re.search(r"flash jedec_id (\w+)", log)
+    assert jedec and jedec.group(1) == W25Q64_JEDEC_ID, "JEDEC ID read"
     read = re.search(r"flash-read md5 ([0-9a-f]{32})", log)
     assert read and read.group(1) == hashlib.md5(data[:MiB]).hexdigest(), "read of the pattern"
     wrote = re.search(r"flash-write md5 ([0-9a-f]{32})", log)
-    assert wrote and hashlib.md5(image.read_bytes()[:MiB]).hexdigest() == wrote.group(1), \
+    after = image.read_bytes()
+    assert wrote and hashlib.md5(after[:MiB]).hexdigest() == wrote.group(1), \
         "the image file does not hold what the guest wrote"
+    assert after[MiB:2 * MiB] == b"\xff" * MiB, "the erased MiB is not erased in the image"
     counts = {m[0]: int(m[1]) for m in re.findall(r"spi count_transfer_(\w+) (\d+)", log)}
     assert set(counts) == {"dma", "polling", "irq"}, counts
     return counts, run
-
-
-def test_c_drivers_spi_flash_in_dma_mode(tmp_path):
-    counts, run = flash_round_trip(tmp_path, "c")
-    log = run.scenario_log()
-    assert "not using DMA mode" not in log
-    assert counts["dma"] > 0, counts
 
 
 def without_spi_dmas(tmp_path):
@@ -117,13 +115,21 @@ def test_c_drivers_spi_flash_without_dmas_in_pio_mode(tmp_path):
     assert counts["dma"] == 0 and counts["polling"] + counts["irq"] > 0, counts
 
 
-def test_c_driver_spidev_loopback_every_mode_and_odd_lengths():
+def spidev_loopback(spi: str, provider: str):
     """The loopback peripheral returns every byte sent, in modes 0-3, for
-    lengths around spi-bcm2835's DMA threshold and DLEN limit (C drivers)."""
-    run = run_scenario("spi-loopback", timeout=300, icount=True, append="oxdma.provider=c",
-                       log_name="spi-loopback-c")
+    lengths around spi-bcm2835's DMA threshold and DLEN limit, and in a
+    message of several transfers with cs_change, through `spi`'s SPI driver
+    on `provider`'s DMA. Returns the SPI driver's transfer counters."""
+    run = run_scenario("spi-loopback", timeout=300, icount=True,
+                       append=f"oxdma.provider={provider} oxdma.spi={spi}",
+                       log_name=f"spi-loopback-{spi}-{provider}")
     steps = [f"loop-mode{m}-len{n}" for m in range(4) for n in (1, 3, 95, 96, 97, 4096, 65533)]
-    run.check(expect_steps=["bind-spidev", *steps, "rmmod-spi"])
+    run.check(expect_steps=["bind-spidev", *steps, "loop-message", "rmmod-spi"])
     counts = {m[0]: int(m[1]) for m in re.findall(r"spi count_transfer_(\w+) (\d+)",
                                                   run.scenario_log())}
     assert counts.get("dma", 0) > 0 and counts.get("polling", 0) > 0, counts
+    return counts
+
+
+def test_c_driver_spidev_loopback_every_mode_and_odd_lengths():
+    spidev_loopback("c", "c")

@@ -161,6 +161,34 @@ impl<H: Callback> DmaChannel<H> {
         self.chan.as_ptr()
     }
 
+    /// Links `consumer`, whose driver holds this channel and is probing, to
+    /// the channel's provider with a managed device link
+    /// (`device_link_add()`, `DL_FLAG_AUTOPROBE_CONSUMER`;
+    /// `Documentation/driver-api/device_link.rst`): the driver core then
+    /// unbinds the consumer's driver before the provider's, so the channel
+    /// is released while its provider is bound, and probes the consumer
+    /// again once the provider is bound again. The link stays for the
+    /// devices' lifetime (a later probe finds it).
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if the driver core refused the link (e.g. it would make a
+    /// cycle).
+    pub(crate) fn link_provider(&self, consumer: &device::Device<device::Bound>) -> Result {
+        // AUTOPROBE_CONSUMER (bit 5): include/linux/device.h.
+        const DL_FLAG_AUTOPROBE_CONSUMER: u32 = 1 << 5;
+        // SAFETY: Both devices are live: `consumer` is bound, the provider's
+        // is referenced by the held channel.
+        let link = unsafe {
+            bindings::device_link_add(raw(consumer), self.raw_dma_device(), DL_FLAG_AUTOPROBE_CONSUMER)
+        };
+        if link.is_null() {
+            dev_err!(consumer, "no device link to the DMA provider\n");
+            return Err(EINVAL);
+        }
+        Ok(())
+    }
+
     /// The provider's `struct device`, which transfer memory must be mapped
     /// for (`dmaengine_get_dma_device()`).
     pub(crate) fn raw_dma_device(&self) -> *mut bindings::device {

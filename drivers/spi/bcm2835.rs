@@ -619,6 +619,9 @@ fn request_dma(
     let setup = || -> Result<(SpiDma<Wake>, CoherentBuf<u32>)> {
         let mut tx = DmaChannel::request(dev, c"tx", Wake::new()?)?;
         let mut rx = DmaChannel::request(dev, c"rx", Wake::new()?)?;
+        // Unbound before the provider, probed again after it.
+        tx.link_provider(dev)?;
+        rx.link_provider(dev)?;
         tx.config_device_register(TransferDirection::MemToDev, regs.clone(), regs::FIFO, 4, 0)?;
         rx.config_device_register(TransferDirection::DevToMem, regs.clone(), regs::FIFO, 4, 0)?;
         // The RX channel also writes CS, to clear the RX FIFO.

@@ -2,7 +2,8 @@
 # driver of "oxdma.spi=", on the DMA provider of "oxdma.provider=": one
 # full-duplex transfer per mode (0-3) and length, data compared byte for
 # byte (spidev-loop). Lengths straddle spi-bcm2835's DMA threshold (96) and
-# its 65532-byte DMA segment limit.
+# its 65532-byte DMA segment limit. Then one message of several transfers
+# with cs_change.
 step sdhost-off sh -c 'echo none > /sys/bus/platform/devices/3f202000.mmc/driver_override'
 load_provider
 load_spi
@@ -15,6 +16,8 @@ for mode in 0 1 2 3; do
 		step "loop-mode$mode-len$len" spidev-loop /dev/spidev0.1 $mode $len
 	done
 done
+# One message of four transfers, chip select deasserted between them.
+step loop-message spidev-loop /dev/spidev0.1 0 5,100,97,4096
 spi_counters
 step rmmod-spidev rmmod spidev
 step rmmod-spi rmmod "$spi_mod"

@@ -5,6 +5,9 @@
  * that returns MOSI on MISO in the same frame (the emulator's
  * ssi-loopback); exits 0 and prints "ok" when every received byte equals
  * the byte sent, else 1 (with the errno when the transfer failed).
+ * LEN may be a comma-separated list (at most 8, 65536 bytes in all): one
+ * message of that many transfers, each with cs_change but the last (chip
+ * select deasserted between them).
  *
  * FAIL_NTH (fault injection, Documentation/fault-injection): written to
  * /proc/self/fail-nth just before the transfer, so that the FAIL_NTH-th
@@ -12,23 +15,17 @@
  * "fail-nth left N" tells how far the countdown still was (N > 0: the
  * transfer made fewer allocations) and the countdown is disarmed.
  *
- * The guest has busybox only and no C library, so this is freestanding:
- * raw arm64 Linux system calls, and the uapi constants of
+ * Freestanding (sys.h), with the uapi constants of
  * include/uapi/linux/spi/spidev.h written out.
  */
-typedef unsigned long u64;
-typedef unsigned int u32;
-typedef unsigned short u16;
-typedef unsigned char u8;
+#include "sys.h"
 
-enum { SYS_OPENAT = 56, SYS_CLOSE = 57, SYS_IOCTL = 29, SYS_READ = 63, SYS_WRITE = 64 };
-#define AT_FDCWD	(-100)
-#define O_RDWR		2
-/* _IOW('k', 0, char[32]), _IOW('k', 1, __u8), _IOW('k', 4, __u32) */
-#define SPI_IOC_MESSAGE_1	0x40206b00UL
+/* _IOW('k', 0, char[32 n]), _IOW('k', 1, __u8), _IOW('k', 4, __u32) */
+#define SPI_IOC_MESSAGE(n)	(0x40006b00UL | ((unsigned long)(n) * 32) << 16)
 #define SPI_IOC_WR_MODE		0x40016b01UL
 #define SPI_IOC_WR_MAX_SPEED_HZ	0x40046b04UL
 #define MAX_LEN 65536
+#define MAX_XFERS 8
 
 /* struct spi_ioc_transfer (32 bytes) */
 struct spi_ioc_transfer {
@@ -39,59 +36,6 @@ struct spi_ioc_transfer {
 };
 
 static u8 tx[MAX_LEN], rx[MAX_LEN];
-
-static long sys(long nr, long a, long b, long c, long d)
-{
-	register long x8 __asm__("x8") = nr;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-
-	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
-	return x0;
-}
-
-static long len_of(const char *s)
-{
-	long n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-static void say(const char *s)
-{
-	sys(SYS_WRITE, 1, (long)s, len_of(s), 0);
-}
-
-static long number(const char *s)
-{
-	long n = 0;
-
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		n = n * 10 + (*s - '0');
-	}
-	return n;
-}
-
-/* Writes n in decimal to fd. */
-static void put_number(long fd, long n)
-{
-	char b[24];
-	int i = sizeof(b);
-
-	do {
-		b[--i] = '0' + n % 10;
-		n /= 10;
-	} while (n && i);
-	sys(SYS_WRITE, fd, (long)(b + i), sizeof(b) - i, 0);
-}
 
 /* Arms (n > 0) or disarms (n = 0) the fail-nth countdown; returns its fd. */
 static long fail_nth(long fd, long n)
@@ -107,9 +51,12 @@ int cmain(long *sp)
 {
 	long argc = sp[0];
 	char **argv = (char **)(sp + 1);
-	struct spi_ioc_transfer t = { 0 };
+	struct spi_ioc_transfer t[MAX_XFERS] = { 0 };
 	u32 speed = 25000000, x;
-	long fd, mode, len, i, nth = 0, nth_fd = -1, ret;
+	long fd, mode, len = 0, i, n = 0, nth = 0, nth_fd = -1, ret, part;
+	long lens[MAX_XFERS];
+	char *p, *q;
+	int last;
 	char left[24];
 	u8 m;
 
@@ -118,11 +65,25 @@ int cmain(long *sp)
 		return 2;
 	}
 	mode = number(argv[2]);
-	len = number(argv[3]);
+	for (p = argv[3];; p = q + 1) {
+		for (q = p; *q && *q != ','; q++)
+			;
+		last = !*q;
+		*q = 0;
+		part = number(p);
+		if (n == MAX_XFERS || part < 1 || len + part > MAX_LEN) {
+			len = 0;
+			break;
+		}
+		lens[n++] = part;
+		len += part;
+		if (last)
+			break;
+	}
 	if (argc == 5)
 		nth = number(argv[4]);
-	if (mode < 0 || mode > 3 || len < 1 || len > MAX_LEN || nth < 0) {
-		say("spidev-loop: MODE 0..3, LEN 1..65536, FAIL_NTH >= 0\n");
+	if (mode < 0 || mode > 3 || len < 1 || nth < 0) {
+		say("spidev-loop: MODE 0..3, LEN 1..65536 (or up to 8 comma-separated), FAIL_NTH >= 0\n");
 		return 2;
 	}
 	fd = sys(SYS_OPENAT, AT_FDCWD, (long)argv[1], O_RDWR, 0);
@@ -145,11 +106,14 @@ int cmain(long *sp)
 		tx[i] = (u8)x;
 		rx[i] = (u8)~x;
 	}
-	t.tx_buf = (u64)tx;
-	t.rx_buf = (u64)rx;
-	t.len = (u32)len;
-	t.speed_hz = speed;
-	t.bits_per_word = 8;
+	for (i = 0, part = 0; i < n; part += lens[i], i++) {
+		t[i].tx_buf = (u64)(tx + part);
+		t[i].rx_buf = (u64)(rx + part);
+		t[i].len = (u32)lens[i];
+		t[i].speed_hz = speed;
+		t[i].bits_per_word = 8;
+		t[i].cs_change = i + 1 < n;
+	}
 	if (nth) {
 		nth_fd = fail_nth(-1, nth);
 		if (nth_fd < 0) {
@@ -157,7 +121,7 @@ int cmain(long *sp)
 			return 1;
 		}
 	}
-	ret = sys(SYS_IOCTL, fd, SPI_IOC_MESSAGE_1, (long)&t, 0);
+	ret = sys(SYS_IOCTL, fd, SPI_IOC_MESSAGE(n), (long)t, 0);
 	if (nth) {
 		i = sys(SYS_READ, nth_fd, (long)left, sizeof(left), 0);
 		fail_nth(nth_fd, 0);
@@ -179,9 +143,4 @@ int cmain(long *sp)
 	}
 	say("ok\n");
 	return 0;
-}
-
-__attribute__((naked, noreturn)) void _start(void)
-{
-	__asm__ volatile("mov x0, sp\n\tbl cmain\n\tmov x8, #93\n\tsvc #0");
 }
