@@ -112,16 +112,17 @@ def test_probe_allocation_failures_give_errno_and_leak_nothing():
     assert summaries and all(f == 0 for (_, f) in summaries.values()), summaries
 
 
-def test_prep_allocation_failures_give_errno_and_leak_nothing():
+def prep_fault_injection(spi: str) -> set:
     """Every slab allocation of a 4096-byte spidev loopback transfer through
-    spi-bcm2835 in DMA mode failed in turn (fail-nth, in the calling task):
-    each failed transfer ends with an errno, none with wrong data; some
-    failures hit the provider's prep (spi-bcm2835 turns a NULL descriptor
-    into EINVAL); afterwards the loopback works, no descriptor is left
-    allocated, and kmemleak reports nothing of ours."""
-    run = run_scenario("fault-prep", timeout=600)
+    `spi`'s SPI driver in DMA mode on the Rust provider failed in turn
+    (fail-nth, in the calling task): each failed transfer ends with an
+    errno, none with wrong data; afterwards the loopback works, no
+    descriptor is left allocated, the request lines are released, and
+    kmemleak reports nothing of ours. Returns the errnos seen."""
+    run = run_scenario("fault-prep", timeout=600, append=f"oxdma.spi={spi}",
+                       log_name=f"fault-prep-{spi}")
     run.check(expect_steps=["insmod-oxdma_bcm2835", "spidev-appears", "loop-before",
-                            "loop-after", "rmmod-spi-bcm2835", "rmmod-oxdma_bcm2835"],
+                            "loop-after", "rmmod-spi", "rmmod-oxdma_bcm2835"],
               allow_splat=r"kmemleak: \d+ new suspected memory leaks")
     log = run.scenario_log()
     m = re.search(r"fault-prep: (\d+) transfers failed by injection; the transfer at n=(\d+)", log)
@@ -132,17 +133,23 @@ def test_prep_allocation_failures_give_errno_and_leak_nothing():
     assert len(outcomes) == failures, outcomes
     wrong = [o for o in outcomes if not re.search(r"transfer failed: errno [1-9]", o)]
     assert not wrong, f"failed without an errno (or with wrong data): {wrong}"
-    errnos = {int(e) for e in re.findall(r"transfer failed: errno (\d+)", "\n".join(outcomes))}
-    assert 22 in errnos, f"no failure reached the provider's prep (errnos {errnos})"
     dma = re.search(r"spi count_transfer_dma (\d+)", log)
-    assert dma and int(dma.group(1)) > 0, "spi-bcm2835 did not run in DMA mode"
+    assert dma and int(dma.group(1)) > 0, f"{spi}: the SPI driver did not run in DMA mode"
     lines = summary_lines(log)
     assert lines and all(live == 0 for (_, _, _, live, _) in lines), lines
-    # Released by spi-bcm2835: the channels forgot DREQ 6 and 7.
+    # Released by the SPI driver: the channels forgot DREQ 6 and 7.
     assert all(state == "free" and req == 0 for (_, state, req, _, _) in lines), lines
     leaks = kmemleak_objects(log)
     ours = [leak for leak in leaks if not all(f in leak for f in DMAENGINE_CORE_LEAK)]
     assert not ours, "kmemleak:\n" + "\n\n".join(ours)
+    return {int(e) for e in re.findall(r"transfer failed: errno (\d+)", "\n".join(outcomes))}
+
+
+def test_prep_allocation_failures_give_errno_and_leak_nothing():
+    """prep_fault_injection() with spi-bcm2835, where some failures hit the
+    provider's prep (spi-bcm2835 turns a NULL descriptor into EINVAL)."""
+    errnos = prep_fault_injection("c")
+    assert 22 in errnos, f"no failure reached the provider's prep (errnos {errnos})"
 
 
 def test_sdhost_spi_flash_and_dmatest_concurrently(tmp_path):

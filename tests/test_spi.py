@@ -10,6 +10,7 @@ import re
 import pytest
 
 from guest import run_scenario
+from test_bcm2835 import prep_fault_injection
 from test_emulator import flash_round_trip, spidev_loopback, without_spi_dmas
 
 
@@ -64,3 +65,12 @@ def test_rust_spi_rebind_50_times_then_provider_unbound_under_it(tmp_path):
     assert re.search(r"rebind rounds 50 failures 0", log)
     dma = [int(n) for n in re.findall(r"spi count_transfer_dma (\d+)", log)]
     assert len(dma) == 2 and dma[1] > 0, dma
+
+
+def test_rust_spi_allocation_failures_give_errno_and_later_messages_work():
+    """prep_fault_injection() with oxdma_spi: every injected failure gives
+    an errno, from the SPI core (ENOMEM) or from the provider refusing the
+    DMA transfer (EIO, oxdma_spi's consumer API), and the messages after it
+    work (the DMA-only buffers a failed submit dropped are mapped again)."""
+    errnos = prep_fault_injection("rust")
+    assert 5 in errnos, f"no failure reached the provider's prep (errnos {errnos})"

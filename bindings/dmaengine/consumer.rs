@@ -180,7 +180,11 @@ impl<H: Callback> DmaChannel<H> {
         // SAFETY: Both devices are live: `consumer` is bound, the provider's
         // is referenced by the held channel.
         let link = unsafe {
-            bindings::device_link_add(raw(consumer), self.raw_dma_device(), DL_FLAG_AUTOPROBE_CONSUMER)
+            bindings::device_link_add(
+                raw(consumer),
+                self.raw_dma_device(),
+                DL_FLAG_AUTOPROBE_CONSUMER,
+            )
         };
         if link.is_null() {
             dev_err!(consumer, "no device link to the DMA provider\n");

@@ -371,7 +371,7 @@ impl Bcm2835Spi {
                 (Some(t), None)
             }
             None => {
-                let buf = fill_slot.lock().take().ok_or(EBUSY)?;
+                let buf = take_or_map(fill_slot, chans.tx(), |d| CoherentBuf::<u32>::zeroed(d, 1))?;
                 let t = chans
                     .tx()
                     .prep_cyclic(buf, 4, TransferDirection::MemToDev, PrepFlags(0))?
@@ -394,10 +394,7 @@ impl Bcm2835Spi {
                 )
                 .and_then(|d| d.submit())
                 .map(|t| (Some(t), None)),
-            None => clear_slot
-                .lock()
-                .take()
-                .ok_or(EBUSY)
+            None => take_or_map(clear_slot, chans.rx(), |d| clear_rx_word(d, c))
                 .and_then(|buf| {
                     chans
                         .rx()
@@ -478,6 +475,28 @@ impl Bcm2835Spi {
     }
 }
 
+/// The DMA-only buffer in `slot`, or, if a failed transfer dropped it
+/// (the consumer API drops the buffers of a transfer it could not
+/// submit), a new one mapped for `chan`'s DMA device by `map`.
+fn take_or_map<B: Unpin>(
+    slot: &Mutex<Option<B>>,
+    chan: &DmaChannel<Wake>,
+    map: impl FnOnce(&device::Device<device::Bound>) -> Result<B>,
+) -> Result<B> {
+    if let Some(b) = slot.lock().take() {
+        return Ok(b);
+    }
+    chan.with_dma_device(map)?
+}
+
+/// The clear-RX `CS` word of a device whose `CS` is `c`, mapped for `dev`
+/// (`bcm2835_spi_setup_dma()`'s `dma_map_single()`).
+fn clear_rx_word(dev: &device::Device<device::Bound>, c: u32) -> Result<Streaming<ToDevice>> {
+    let mut v = KVec::with_capacity(4, GFP_KERNEL)?;
+    v.extend_from_slice(&clear_rx_cs(c).to_le_bytes(), GFP_KERNEL)?;
+    Streaming::new(dev, v)
+}
+
 /// The `CS` word that clears the RX FIFO during a send-only DMA transfer,
 /// for a device whose `CS` is `c`.
 fn clear_rx_cs(c: u32) -> u32 {
@@ -514,21 +533,15 @@ impl Controller for Bcm2835Spi {
         if mode.contains(Mode::CPHA) {
             c |= cs::CPHA;
         }
-        let word = clear_rx_cs(c).to_le_bytes();
         let clear_rx = match (dma, old.and_then(|o| o.clear_rx)) {
             (None, _) => None,
             (Some(_), Some(slot)) => {
-                if let Some(m) = Option::as_mut(&mut *slot.lock()) {
-                    m.with_cpu(|b| b.copy_from_slice(&word));
-                }
+                // The mode may have changed: a new word, mapped when used.
+                *slot.lock() = None;
                 Some(slot)
             }
             (Some(dma), None) => {
-                let mut v = KVec::with_capacity(4, GFP_KERNEL)?;
-                v.extend_from_slice(&word, GFP_KERNEL)?;
-                let m = dma
-                    .rx()
-                    .with_dma_device(|d| Streaming::<ToDevice>::new(d, v))??;
+                let m = dma.rx().with_dma_device(|d| clear_rx_word(d, c))??;
                 Some(Arc::pin_init(kernel::new_mutex!(Some(m)), GFP_KERNEL)?)
             }
         };

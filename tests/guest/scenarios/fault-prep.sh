@@ -1,8 +1,8 @@
 # Allocation-failure injection on the DMA prep and submit paths of the
-# provider of "oxdma.provider=", in its real client's context: spidev's
-# ioctl runs the SPI message in the calling task (spi_sync pushes it
-# through an idle queue itself), so spi-bcm2835 prepares its DMA
-# descriptors there. For N = 1, 2, ... the N-th slab allocation of a
+# provider of "oxdma.provider=", in its real client's context, the SPI
+# driver of "oxdma.spi=": spidev's ioctl runs the SPI message in the
+# calling task (spi_sync pushes it through an idle queue itself), so the
+# SPI driver prepares its DMA descriptors there. For N = 1, 2, ... the N-th slab allocation of a
 # 4096-byte loopback transfer fails (spidev-loop arms /proc/self/fail-nth
 # around its ioctl) until the transfer makes fewer than N allocations.
 # Every failed transfer must end with an errno, never with wrong data; the
@@ -11,7 +11,7 @@
 step sdhost-off sh -c 'echo none > /sys/bus/platform/devices/3f202000.mmc/driver_override'
 failslab_arm
 load_provider
-step insmod-spi-bcm2835 insmod /lib/modules/intree/spi-bcm2835.ko
+load_spi
 step insmod-spidev insmod /lib/modules/intree/spidev.ko bufsiz=65536
 step bind-spidev sh -c 'echo spidev > /sys/bus/spi/devices/spi0.1/driver_override &&
 	echo spi0.1 > /sys/bus/spi/drivers/spidev/bind'
@@ -34,11 +34,10 @@ while [ "$n" -le 1000 ]; do
 	n=$((n + 1))
 done
 say "fault-prep: $failed transfers failed by injection; the transfer at n=$n made no more allocations than n-1"
-d=/sys/kernel/debug/spi-bcm2835-3f204000.spi
-say "spi count_transfer_dma $(cat $d/count_transfer_dma)"
+say "spi count_transfer_dma $(cat $spi_debugfs/count_transfer_dma)"
 step loop-after spidev-loop /dev/spidev0.1 0 4096
 step rmmod-spidev rmmod spidev
-step rmmod-spi-bcm2835 rmmod spi-bcm2835
+step rmmod-spi rmmod "$spi_mod"
 # With the client gone (it keeps reusable descriptors while bound).
 say "dmaengine summary after the injections:"
 show cat /sys/kernel/debug/dmaengine/summary
