@@ -6,10 +6,11 @@ driver against both, completing the 2 x 2 matrix), spidev on the loopback
 peripheral, and unbind/bind under load."""
 
 import re
+import subprocess
 
 import pytest
 
-from guest import run_scenario
+from guest import ROOT, run_scenario
 from test_bcm2835 import prep_fault_injection
 from test_emulator import flash_round_trip, spidev_loopback, without_spi_dmas
 
@@ -34,6 +35,25 @@ def test_rust_spi_flash_without_dmas_in_pio_mode(tmp_path):
     assert counts["dma"] == 0 and counts["polling"] > 0 and counts["irq"] > 0, counts
     why = [line for line in run.scenario_log().splitlines() if "not using DMA mode" in line]
     assert len(why) == 1 and "oxdma_spi 3f204000.spi: no DMA channels in the DT" in why[0], why
+
+
+def test_rust_spi_native_chip_select_driven_as_gpio(tmp_path):
+    """Without cs-gpios in the DT, oxdma_spi drives the native chip select
+    CE0 as its GPIO (as spi-bcm2835 does, so that it stays asserted across
+    the transfers of a message), active low, and the flash round trip
+    passes in DMA mode. (spi-bcm2835 of this kernel fails here: its GPIO
+    lookup leaves the line active high, so the flash is selected only
+    between transfers and its JEDEC ID reads as zeros.)"""
+    dts = tmp_path / "native-cs.dts"
+    dts.write_text('#include "bcm2837-rpi-3-b-oxdma.dts"\n\n'
+                   "&spi {\n\t/delete-property/ cs-gpios;\n};\n")
+    dtb = tmp_path / "native-cs.dtb"
+    subprocess.run([str(ROOT / "scripts" / "build-dtb"), str(dts), str(dtb)], check=True,
+                   capture_output=True)
+    counts, run = flash_round_trip(tmp_path, "rust", dtb=dtb, name="spi-flash-native-cs",
+                                   spi="rust")
+    assert "spi0.0: setting up native-CS0 to use GPIO" in run.scenario_log()
+    assert counts["dma"] > 0, counts
 
 
 def test_rust_spi_probe_defers_until_the_provider_is_bound(tmp_path):

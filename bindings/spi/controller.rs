@@ -366,7 +366,12 @@ impl<T: Controller> Inner<T> {
             return Err(EINVAL);
         }
         // SAFETY: `spi` is valid, being set up under `io_mutex`.
-        let r = unsafe { ffi::oxdma_spi_get_native_cs_gpio(spi.as_raw()) };
+        let r = unsafe {
+            ffi::oxdma_spi_get_native_cs_gpio(
+                spi.as_raw(),
+                spi.mode().contains(super::Mode::CS_HIGH),
+            )
+        };
         if r < 0 {
             let e = Error::from_errno(r);
             dev_err!(

@@ -148,7 +148,7 @@ struct spi_device *oxdma_spi_message_spi(struct spi_message *msg)
 	return msg->spi;
 }
 
-int oxdma_spi_get_native_cs_gpio(struct spi_device *spi)
+int oxdma_spi_get_native_cs_gpio(struct spi_device *spi, bool active_high)
 {
 	static const char * const pinctrl_compats[] = {
 		"brcm,bcm2835-gpio",
@@ -174,8 +174,10 @@ int oxdma_spi_get_native_cs_gpio(struct spi_device *spi)
 	lookup->dev_id = dev_name(&spi->dev);
 	lookup->table[0] = GPIO_LOOKUP("pinctrl-bcm2835",
 				       8 - spi_get_chipselect(spi, 0),
-				       "cs", GPIO_LOOKUP_FLAGS_DEFAULT);
+				       "cs", active_high ? GPIO_ACTIVE_HIGH :
+							   GPIO_ACTIVE_LOW);
 	gpiod_add_lookup_table(lookup);
+	/* Logical low: not asserted. */
 	gpio = gpiod_get(&spi->dev, "cs", GPIOD_OUT_LOW);
 	gpiod_remove_lookup_table(lookup);
 	if (IS_ERR(gpio))

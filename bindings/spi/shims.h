@@ -68,10 +68,13 @@ struct spi_device *oxdma_spi_message_spi(struct spi_message *msg);
  * Drives native chip select spi_get_chipselect(spi, 0) as its GPIO
  * (BCM2835 pins 8 - cs on gpiochip "pinctrl-bcm2835"), as
  * bcm2835_spi_setup() does, so that it stays asserted across the transfers
- * of a message. 1 if set (undo with oxdma_spi_put_native_cs_gpio()), 0 if
- * the board has no BCM2835 pin controller, or a negative errno.
+ * of a message; active low unless active_high (SPI_CS_HIGH), as before
+ * Linux 6.13 (the lookup table bcm2835_spi_setup() uses since then gives
+ * every line the default flags, active high, which inverts the chip
+ * select). 1 if set (undo with oxdma_spi_put_native_cs_gpio()), 0 if the
+ * board has no BCM2835 pin controller, or a negative errno.
  */
-int oxdma_spi_get_native_cs_gpio(struct spi_device *spi);
+int oxdma_spi_get_native_cs_gpio(struct spi_device *spi, bool active_high);
 void oxdma_spi_put_native_cs_gpio(struct spi_device *spi);
 
 /* The fields of a spi_transfer the abstraction reads. */
