@@ -21,8 +21,8 @@ use kernel::{
 };
 
 /// The operations of an SPI controller driver, called by the SPI core
-/// (`struct spi_controller`, `Documentation/spi/spi-summary.rst`). Every
-/// operation but [`Self::cleanup`]-time drops runs under the core's
+/// (`struct spi_controller`, `Documentation/spi/spi-summary.rst`). All of
+/// them, and the drop of a device's data at cleanup, run under the core's
 /// `io_mutex`: one at a time, in process context (they may sleep).
 #[vtable]
 pub(crate) trait Controller: Send + Sync + Sized + 'static {
@@ -98,7 +98,7 @@ pub(crate) struct Limits {
     pub(crate) bits_per_word_mask: u32,
     /// Chip selects, native or GPIO.
     pub(crate) num_chipselect: u16,
-    /// Fastest and slowest clock in Hz.
+    /// Fastest clock in Hz.
     pub(crate) max_speed_hz: u32,
     /// Slowest clock in Hz.
     pub(crate) min_speed_hz: u32,

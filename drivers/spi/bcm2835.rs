@@ -233,7 +233,7 @@ impl Bcm2835Spi {
     }
 
     /// Polling mode (`bcm2835_spi_transfer_one_poll()`), falling back to
-    /// interrupts after 2 jiffies' worth of time.
+    /// interrupts after 20 ms (2 jiffies at HZ=100, the C driver's least).
     fn transfer_poll(&self, xfer: &mut Transfer<'_>, c: u32, rate: u32) -> Result {
         count(&self.counters.polling);
         let len = xfer.len();
@@ -322,8 +322,7 @@ impl Bcm2835Spi {
                 return Ok(false);
             }
             count(&self.counters.dma);
-            let has_rx = rx.is_some();
-            self.run_dma(spi, dev, chans, tx, rx, c, len, rate, has_rx)?;
+            self.run_dma(spi, dev, chans, tx, rx, c, len, rate)?;
             Ok(true)
         })??;
         if !r {
@@ -343,8 +342,8 @@ impl Bcm2835Spi {
         c: u32,
         len: usize,
         rate: u32,
-        has_rx: bool,
     ) -> Result {
+        let has_rx = rx.is_some();
         let (fill_slot, clear_slot) = match (&self.fill, &dev.clear_rx) {
             (Some(f), Some(c)) => (f, c),
             _ => return Err(ENODEV),
