@@ -64,6 +64,7 @@ oxdma_dmaengine_prep_dma_memcpy(struct dma_chan *chan, dma_addr_t dest,
 				dma_addr_t src, size_t len,
 				unsigned long flags);
 dma_cookie_t oxdma_dmaengine_submit(struct dma_async_tx_descriptor *desc);
+int oxdma_dmaengine_desc_set_reuse(struct dma_async_tx_descriptor *desc);
 void oxdma_dma_async_issue_pending(struct dma_chan *chan);
 enum dma_status oxdma_dmaengine_tx_status(struct dma_chan *chan,
 					  dma_cookie_t cookie,

@@ -38,7 +38,7 @@ use super::super::{
 };
 use super::types::{Completion, Cookie, DmaAddr, PrepFlags, Status, TxResult};
 use super::{SlaveConfig, TransferDirection};
-use core::{mem, ptr::NonNull};
+use core::{cell::Cell, mem, ptr::NonNull};
 use kernel::{
     bindings, device,
     error::{from_err_ptr, to_result},
@@ -102,6 +102,9 @@ pub(crate) struct DmaChannel<H: Callback> {
     widths: [u32; 2],
     /// The device side held for each direction, MEM_TO_DEV then DEV_TO_MEM.
     fifos: [Option<DeviceFifo>; 2],
+    /// Transfers prepared once and run again and again.
+    reusable: KVec<Reusable>,
+    next_key: u32,
     client: ARef<device::Device>,
 }
 
@@ -131,7 +134,8 @@ impl<H: Callback> DmaChannel<H> {
         // SAFETY: `dev` is a valid device and `name` a NUL-terminated string.
         let chan = from_err_ptr(unsafe { ffi::dma_request_chan(raw(dev), name.as_char_ptr()) })
             .inspect_err(|e| {
-                if *e != EPROBE_DEFER {
+                // The caller decides what a missing channel means.
+                if *e != EPROBE_DEFER && *e != ENODEV {
                     dev_err!(dev, "dma channel '{}': {:?}\n", name, e);
                 }
             })?;
@@ -150,6 +154,8 @@ impl<H: Callback> DmaChannel<H> {
             caps,
             widths: [0, 0],
             fifos: [None, None],
+            reusable: KVec::new(),
+            next_key: 0,
             client: dev.into(),
         })
     }
@@ -293,6 +299,7 @@ impl<H: Callback> DmaChannel<H> {
     /// `EINVAL` if a configured device bus width is not one the provider
     /// supports (`dma_slave_caps`); the provider's errno otherwise.
     pub(crate) fn config(&mut self, config: &mut SlaveConfig) -> Result {
+        self.no_reusable()?;
         if self.fifos.iter().any(Option::is_some) {
             // Only leaked transfers can still use them (`&mut self`).
             self.terminate()?;
@@ -306,6 +313,7 @@ impl<H: Callback> DmaChannel<H> {
     /// Configures `side` as the device side of the direction in slot `i`,
     /// keeping the other direction's; terminates first if slot `i` had one.
     fn config_device_side(&mut self, i: usize, side: DeviceFifo) -> Result {
+        self.no_reusable()?;
         if self.fifos[i].is_some() {
             // Only leaked transfers can still use it (`&mut self`).
             self.terminate()?;
@@ -648,6 +656,149 @@ impl<H: Callback> DmaChannel<H> {
         Ok(self.descriptor(op, buf, flags))
     }
 
+    /// `EBUSY` if the channel holds reusable transfers, which were prepared
+    /// for its current configuration.
+    fn no_reusable(&self) -> Result {
+        if self.reusable.is_empty() {
+            return Ok(());
+        }
+        dev_err!(
+            self.client,
+            "slave config change with {} reusable transfers prepared\n",
+            self.reusable.len()
+        );
+        Err(EBUSY)
+    }
+
+    /// Prepares a cyclic transfer over all of `buf`, in periods of
+    /// `period_len` bytes, that the channel keeps and that
+    /// [`Self::run_reusable`] runs again and again without a prep
+    /// (`dmaengine_desc_set_reuse()`), as spi-bcm2835 runs its zero-fill
+    /// and clear-RX words. The channel owns `buf` until
+    /// [`Self::remove_reusable`] or its drop (after the release). While the
+    /// channel holds reusable transfers its slave config cannot change.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::prep_cyclic`]; `EINVAL` if the provider does not reuse
+    /// descriptors (`dma_slave_caps.descriptor_reuse`); `EIO` if it refused
+    /// the transfer; `ENOMEM`.
+    pub(crate) fn add_reusable_cyclic<B: DmaBuffer>(
+        &mut self,
+        buf: B,
+        period_len: usize,
+        dir: TransferDirection,
+        flags: PrepFlags,
+    ) -> Result<ReusableKey> {
+        self.check_slave(dir, period_len)?;
+        self.check_slave_buffer(&buf, dir)?;
+        let (addr, len) = (buf.dma_address(), buf.dma_len());
+        if len % period_len != 0 {
+            dev_err!(
+                self.client,
+                "cyclic buffer of {} bytes: not a multiple of the {}-byte period\n",
+                len,
+                period_len
+            );
+            return Err(EINVAL);
+        }
+        if !self.caps.as_ref().is_some_and(|c| c.descriptor_reuse) {
+            dev_err!(self.client, "the DMA provider does not reuse descriptors\n");
+            return Err(EINVAL);
+        }
+        self.reusable.reserve(1, GFP_KERNEL)?;
+        let buffers: KBox<dyn Send> = KBox::new(buf, GFP_KERNEL)?;
+        let chan = self.chan.as_ptr();
+        // SAFETY: `chan` is held; the memory is mapped for the channel's DMA
+        // device (checked above) while `buffers` lives, which the channel
+        // keeps until the descriptor is freed.
+        let tx = unsafe {
+            ffi::oxdma_dmaengine_prep_dma_cyclic(chan, addr, len, period_len, dir.as_raw(), flags.0)
+        };
+        let Some(tx) = NonNull::new(tx) else {
+            dev_err!(self.client, "the DMA provider refused the transfer\n");
+            return Err(EIO);
+        };
+        // SAFETY: `tx` was just prepared and is not submitted; the callback
+        // object outlives every callback (invariant of `DmaChannel`). The
+        // provider reuses descriptors (checked above), so this succeeds.
+        let reuse = unsafe {
+            let t = tx.as_ptr();
+            (*t).callback_result = Some(callback_trampoline::<H>);
+            (*t).callback_param = Arc::as_ptr(&self.callback).cast_mut().cast();
+            ffi::oxdma_dmaengine_desc_set_reuse(t)
+        };
+        if let Err(e) = to_result(reuse) {
+            // A prepared, unsubmitted descriptor is freed by a terminate.
+            let _ = self.terminate();
+            return Err(e);
+        }
+        let key = self.next_key;
+        self.next_key = self.next_key.wrapping_add(1);
+        self.reusable.push(
+            Reusable {
+                key,
+                desc: tx,
+                running: Cell::new(false),
+                _buffers: buffers,
+            },
+            GFP_KERNEL,
+        )?;
+        Ok(ReusableKey(key))
+    }
+
+    /// Submits the reusable transfer `key` (`dmaengine_submit()`): it starts
+    /// at the next [`Self::issue_pending`] and runs until the returned
+    /// [`ReusableRun`] is dropped.
+    ///
+    /// # Errors
+    ///
+    /// `ENOENT` for a key the channel does not hold; `EBUSY` if it runs
+    /// already; the errno of `dmaengine_submit()`.
+    pub(crate) fn run_reusable(&self, key: ReusableKey) -> Result<ReusableRun<'_, H>> {
+        let index = self
+            .reusable
+            .iter()
+            .position(|r| r.key == key.0)
+            .ok_or(ENOENT)?;
+        let r = &self.reusable[index];
+        if r.running.get() {
+            return Err(EBUSY);
+        }
+        // SAFETY: The descriptor is prepared for reuse on this channel and
+        // not submitted (`running` is false: never, or terminated since).
+        let cookie = unsafe { ffi::oxdma_dmaengine_submit(r.desc.as_ptr()) };
+        to_result(cookie)?;
+        r.running.set(true);
+        Ok(ReusableRun {
+            chan: self,
+            index,
+            cookie: Cookie(cookie),
+        })
+    }
+
+    /// Frees the reusable transfer `key` and its memory; may sleep.
+    ///
+    /// # Errors
+    ///
+    /// `ENOENT` for a key the channel does not hold.
+    pub(crate) fn remove_reusable(&mut self, key: ReusableKey) -> Result {
+        let index = self
+            .reusable
+            .iter()
+            .position(|r| r.key == key.0)
+            .ok_or(ENOENT)?;
+        // `&mut self`: it does not run (no `ReusableRun` borrows the
+        // channel), unless a run was leaked: stop that too.
+        if self.reusable[index].running.get() {
+            self.terminate()?;
+        }
+        let r = self.reusable.remove(index)?;
+        // SAFETY: Prepared for reuse on this channel; not submitted (above).
+        unsafe { ffi::oxdma_dmaengine_desc_free(r.desc.as_ptr()) };
+        Ok(())
+    }
+
     /// Starts the submitted transfers (`dma_async_issue_pending()`).
     pub(crate) fn issue_pending(&self) {
         // SAFETY: `chan` is held.
@@ -711,8 +862,16 @@ impl<H: Callback> Drop for DmaChannel<H> {
         // Nothing may call back into `callback` once it is dropped; device
         // sides are dropped after this.
         let _ = self.terminate();
+        let reusable = mem::take(&mut self.reusable);
+        for r in reusable.iter() {
+            // SAFETY: Prepared on `chan` for reuse; terminated and
+            // synchronised above, so not in use; freed once, here.
+            unsafe { ffi::oxdma_dmaengine_desc_free(r.desc.as_ptr()) };
+        }
         // SAFETY: `chan` is held and released once, here.
         unsafe { ffi::dma_release_channel(self.chan.as_ptr()) };
+        // Their memory goes after the channel.
+        drop(reusable);
     }
 }
 
@@ -908,6 +1067,53 @@ impl<H: Callback, B> Drop for Transfer<'_, H, B> {
                 e
             );
             mem::forget(buffers);
+        }
+    }
+}
+
+/// A transfer a channel holds for reuse ([`DmaChannel::add_reusable_cyclic`]).
+///
+/// # Invariants
+///
+/// `desc` was prepared on the channel with `DMA_CTRL_REUSE`, over memory
+/// `_buffers` keeps mapped; it is submitted iff `running`.
+struct Reusable {
+    key: u32,
+    desc: NonNull<ffi::dma_async_tx_descriptor>,
+    running: Cell<bool>,
+    _buffers: KBox<dyn Send>,
+}
+
+/// Names a reusable transfer of one channel.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct ReusableKey(u32);
+
+/// A running reusable transfer: dropping it terminates the channel (every
+/// transfer on it, `dmaengine_terminate_sync()`), after which the transfer
+/// can run again; may sleep.
+pub(crate) struct ReusableRun<'c, H: Callback> {
+    chan: &'c DmaChannel<H>,
+    index: usize,
+    cookie: Cookie,
+}
+
+impl<H: Callback> ReusableRun<'_, H> {
+    /// Its state and residue in bytes (`dmaengine_tx_status()`).
+    pub(crate) fn status(&self) -> (Status, u32) {
+        self.chan.tx_status(self.cookie)
+    }
+}
+
+impl<H: Callback> Drop for ReusableRun<'_, H> {
+    fn drop(&mut self) {
+        match self.chan.terminate() {
+            // Back with the provider's allocated descriptors.
+            Ok(()) => self.chan.reusable[self.index].running.set(false),
+            Err(e) => dev_err!(
+                self.chan.client,
+                "DMA terminate failed ({:?}): reusable transfer kept running\n",
+                e
+            ),
         }
     }
 }

@@ -6,7 +6,11 @@
 
 use super::super::{
     device::raw,
-    dmaengine::consumer::{Callback, DmaChannel},
+    dma_mapping::DmaBuffer,
+    dmaengine::{
+        consumer::{Callback, DmaChannel, ReusableKey},
+        PrepFlags, TransferDirection,
+    },
     ffi,
 };
 use super::{SpiDevice, Transfer};
@@ -46,9 +50,15 @@ pub(crate) trait Controller: Send + Sync + Sized + 'static {
     fn setup(
         &self,
         spi: &SpiDevice<'_>,
-        dma: Option<&SpiDma<Self::Callback>>,
+        dma: Option<&mut SpiDma<Self::Callback>>,
         old: Option<Self::DeviceData>,
     ) -> Result<Self::DeviceData>;
+
+    /// The device goes (`spi_controller.cleanup`): its data is handed back
+    /// to release what it holds on the channels; dropped by default.
+    fn cleanup(&self, data: Self::DeviceData, _dma: Option<&mut SpiDma<Self::Callback>>) {
+        drop(data);
+    }
 
     /// Prepares the controller for a message to `spi`, before its chip
     /// select is asserted (`spi_controller.prepare_message`).
@@ -107,6 +117,15 @@ pub(crate) struct Limits {
     pub(crate) max_transfer_size: Option<usize>,
 }
 
+/// One of a controller's two DMA channels.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Side {
+    /// Memory to the device.
+    Tx,
+    /// The device to memory.
+    Rx,
+}
+
 /// A controller's DMA channels, TX (memory to the device) and RX, owned by
 /// its [`Registration`]: the core maps transfers for them
 /// (`spi_controller.dma_tx`, `dma_rx`) while it is registered, so they are
@@ -130,6 +149,39 @@ impl<H: Callback> SpiDma<H> {
     /// The RX channel.
     pub(crate) fn rx(&self) -> &DmaChannel<H> {
         &self.rx
+    }
+
+    fn chan_mut(&mut self, side: Side) -> &mut DmaChannel<H> {
+        match side {
+            Side::Tx => &mut self.tx,
+            Side::Rx => &mut self.rx,
+        }
+    }
+
+    /// [`DmaChannel::add_reusable_cyclic`] on the `side` channel.
+    ///
+    /// # Errors
+    ///
+    /// As [`DmaChannel::add_reusable_cyclic`].
+    pub(crate) fn add_reusable_cyclic<B: DmaBuffer>(
+        &mut self,
+        side: Side,
+        buf: B,
+        period_len: usize,
+        dir: TransferDirection,
+        flags: PrepFlags,
+    ) -> Result<ReusableKey> {
+        self.chan_mut(side)
+            .add_reusable_cyclic(buf, period_len, dir, flags)
+    }
+
+    /// [`DmaChannel::remove_reusable`] on the `side` channel.
+    ///
+    /// # Errors
+    ///
+    /// As [`DmaChannel::remove_reusable`].
+    pub(crate) fn remove_reusable(&mut self, side: Side, key: ReusableKey) -> Result {
+        self.chan_mut(side).remove_reusable(key)
     }
 
     /// Terminates both channels and waits for their callbacks
@@ -320,8 +372,8 @@ impl<T: Controller> Inner<T> {
         // SAFETY: `io_mutex` is held: no other reference is in use.
         let s = unsafe { &mut *existing.get() };
         let old = s.data.take();
-        let dma = self.dma.lock();
-        s.data = Some(self.driver.setup(&spi, dma.as_ref(), old)?);
+        let mut dma = self.dma.lock();
+        s.data = Some(self.driver.setup(&spi, Option::as_mut(&mut *dma), old)?);
         Ok(())
     }
 
@@ -331,8 +383,8 @@ impl<T: Controller> Inner<T> {
             // Read again: the chip select may be a GPIO now.
             // SAFETY: `spi` is the valid device of this call.
             let spi = unsafe { SpiDevice::from_raw(spi.as_raw()) };
-            let dma = self.dma.lock();
-            let data = self.driver.setup(&spi, dma.as_ref(), None)?;
+            let mut dma = self.dma.lock();
+            let data = self.driver.setup(&spi, Option::as_mut(&mut *dma), None)?;
             let state = KBox::new(
                 UnsafeCell::new(DeviceState::<T> {
                     data: Some(data),
@@ -412,11 +464,9 @@ unsafe extern "C" fn setup_callback<T: Controller>(
 ///
 /// # Safety
 ///
-/// Called by the C shim under `io_mutex`, with a device of the controller.
-unsafe extern "C" fn cleanup_callback<T: Controller>(
-    _data: *mut c_void,
-    spi: *mut ffi::spi_device,
-) {
+/// Called by the C shim under `io_mutex`, with the registered `data` and a
+/// device of the controller.
+unsafe extern "C" fn cleanup_callback<T: Controller>(data: *mut c_void, spi: *mut ffi::spi_device) {
     // SAFETY: The C shim holds `io_mutex` around this call; `spi` is valid.
     let Some(s) = (unsafe { state::<T>(spi) }) else {
         return;
@@ -428,7 +478,12 @@ unsafe extern "C" fn cleanup_callback<T: Controller>(
     let state = KBox::into_inner(state).into_inner();
     let native = state.native_cs_gpio;
     // The device's data goes first (it may sleep), then its GPIO.
-    drop(state);
+    if let Some(d) = state.data {
+        // SAFETY: The core calls back with the registered `data`.
+        let inner = unsafe { inner::<T>(data) };
+        let mut dma = inner.dma.lock();
+        inner.driver.cleanup(d, Option::as_mut(&mut *dma));
+    }
     if native {
         // SAFETY: Set by `native_cs_gpio`, given back once.
         unsafe { ffi::oxdma_spi_put_native_cs_gpio(spi) };

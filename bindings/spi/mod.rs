@@ -25,6 +25,6 @@ mod controller;
 mod device;
 mod transfer;
 
-pub(crate) use controller::{Controller, Limits, Registration, SpiDma};
+pub(crate) use controller::{Controller, Limits, Registration, Side, SpiDma};
 pub(crate) use device::{Mode, SpiDevice};
 pub(crate) use transfer::{DmaSg, Pio, Transfer};

@@ -28,7 +28,7 @@ use kernel::{
     of, platform,
     prelude::*,
     str::CString,
-    sync::{Arc, Mutex},
+    sync::Arc,
     time::{Instant, Monotonic},
 };
 
@@ -43,12 +43,12 @@ use bindings::{
     completion::Completion,
     dma_mapping::{sg_segments, CoherentBuf, FromDevice, Streaming, ToDevice},
     dmaengine::{
-        consumer::{Callback, DmaChannel},
+        consumer::{Callback, DmaChannel, ReusableKey},
         Completion as DmaCompletion, PrepFlags, TransferDirection, TxResult,
     },
     mmio::MmioWindow,
     platform::request_irq,
-    spi::{Controller, Limits, Mode, Registration, SpiDevice, SpiDma, Transfer},
+    spi::{Controller, Limits, Mode, Registration, Side, SpiDevice, SpiDma, Transfer},
 };
 use regs::cs;
 
@@ -150,10 +150,9 @@ fn count(c: &Pin<KBox<File<AtomicU64>>>) {
 struct SpiDev {
     /// `CS` for its messages: mode and chip select, not yet active.
     prepare_cs: u32,
-    /// The word the RX channel writes to `CS` during send-only DMA
-    /// transfers (clearing the RX FIFO), mapped for it; taken by a
-    /// transfer while it runs.
-    clear_rx: Option<Arc<Mutex<Option<Streaming<ToDevice>>>>>,
+    /// The RX channel's reusable loop that writes the device's clear-RX
+    /// `CS` word (a streaming mapping) during send-only DMA transfers.
+    clear_rx: Option<ReusableKey>,
 }
 
 /// The controller (`struct bcm2835_spi`).
@@ -162,9 +161,9 @@ struct Bcm2835Spi {
     wake: Arc<Wake>,
     /// Core clock in Hz, divided for the serial clock.
     clk_hz: u32,
-    /// The zeros the TX channel sends during receive-only DMA transfers;
-    /// taken by a transfer while it runs.
-    fill: Option<Arc<Mutex<Option<CoherentBuf<u32>>>>>,
+    /// The TX channel's reusable loop that sends zeros (a coherent word)
+    /// during receive-only DMA transfers.
+    fill: Option<ReusableKey>,
     counters: Counters,
 }
 
@@ -344,9 +343,8 @@ impl Bcm2835Spi {
         rate: u32,
     ) -> Result {
         let has_rx = rx.is_some();
-        let (fill_slot, clear_slot) = match (&self.fill, &dev.clear_rx) {
-            (Some(f), Some(c)) => (f, c),
-            _ => return Err(ENODEV),
+        let (Some(fill), Some(clear)) = (self.fill, dev.clear_rx) else {
+            return Err(ENODEV);
         };
         let waiter = if has_rx {
             chans.rx().callback()
@@ -369,51 +367,33 @@ impl Bcm2835Spi {
                     .submit()?;
                 (Some(t), None)
             }
-            None => {
-                let buf = take_or_map(fill_slot, chans.tx(), |d| CoherentBuf::<u32>::zeroed(d, 1))?;
-                let t = chans
-                    .tx()
-                    .prep_cyclic(buf, 4, TransferDirection::MemToDev, PrepFlags(0))?
-                    .submit()?;
-                (None, Some(t))
-            }
+            None => (None, Some(chans.tx().run_reusable(fill)?)),
         };
         self.write(len as u32, regs::DLEN);
         self.write(c | cs::TA | cs::DMAEN, regs::CS);
         chans.tx().issue_pending();
 
-        // Then RX: data, or the CS word that discards what comes in.
-        let rx_side = match rx {
-            Some(sg) => chans
-                .rx()
-                .prep_slave_sg(
-                    sg,
-                    TransferDirection::DevToMem,
-                    PrepFlags::INTERRUPT | PrepFlags::ACK,
-                )
-                .and_then(|d| d.submit())
-                .map(|t| (Some(t), None)),
-            None => take_or_map(clear_slot, chans.rx(), |d| clear_rx_word(d, c))
-                .and_then(|buf| {
-                    chans
-                        .rx()
-                        .prep_cyclic(buf, 4, TransferDirection::MemToDev, PrepFlags(0))
-                })
-                .and_then(|d| d.submit())
-                .map(|t| (None, Some(t))),
-        };
-        let (rx_data, rx_clear) = match rx_side {
-            Ok(v) => v,
-            Err(e) => {
-                // Stop TX and give its buffer back before failing.
-                drop(tx_data);
-                if let Some(t) = tx_fill {
-                    if let Ok(b) = t.abort() {
-                        *fill_slot.lock() = Some(b);
-                    }
-                }
-                self.reset_hw();
-                return Err(e);
+        // Then RX: data, or the CS word that discards what comes in. On
+        // failure the TX side stops as it drops.
+        let (rx_data, rx_clear) = match rx {
+            Some(sg) => {
+                let t = chans
+                    .rx()
+                    .prep_slave_sg(
+                        sg,
+                        TransferDirection::DevToMem,
+                        PrepFlags::INTERRUPT | PrepFlags::ACK,
+                    )
+                    .and_then(|d| d.submit())
+                    .inspect_err(|_| self.reset_hw())?;
+                (Some(t), None)
+            }
+            None => {
+                let run = chans
+                    .rx()
+                    .run_reusable(clear)
+                    .inspect_err(|_| self.reset_hw())?;
+                (None, Some(run))
             }
         };
         chans.rx().issue_pending();
@@ -447,45 +427,13 @@ impl Bcm2835Spi {
                 }
             }
         }
-        // Stop what still runs (the cyclic fills, or everything after an
-        // error), then hand the buffers back.
-        if let Some(t) = rx_data {
-            if let Err(t) = t.finish() {
-                let _ = t.abort();
-            }
-        }
-        if let Some(t) = tx_data {
-            if let Err(t) = t.finish() {
-                let _ = t.abort();
-            }
-        }
-        if let Some(t) = tx_fill {
-            if let Ok(b) = t.abort() {
-                *fill_slot.lock() = Some(b);
-            }
-        }
-        if let Some(t) = rx_clear {
-            if let Ok(b) = t.abort() {
-                *clear_slot.lock() = Some(b);
-            }
-        }
+        // Stop what still runs (the zero-fill or clear-RX loop, or
+        // everything after an error): dropping a run or an unfinished
+        // transfer terminates its channel.
+        drop((tx_fill, rx_clear, rx_data, tx_data));
         self.reset_hw();
         result
     }
-}
-
-/// The DMA-only buffer in `slot`, or, if a failed transfer dropped it
-/// (the consumer API drops the buffers of a transfer it could not
-/// submit), a new one mapped for `chan`'s DMA device by `map`.
-fn take_or_map<B: Unpin>(
-    slot: &Mutex<Option<B>>,
-    chan: &DmaChannel<Wake>,
-    map: impl FnOnce(&device::Device<device::Bound>) -> Result<B>,
-) -> Result<B> {
-    if let Some(b) = slot.lock().take() {
-        return Ok(b);
-    }
-    chan.with_dma_device(map)?
 }
 
 /// The clear-RX `CS` word of a device whose `CS` is `c`, mapped for `dev`
@@ -511,7 +459,7 @@ impl Controller for Bcm2835Spi {
     fn setup(
         &self,
         spi: &SpiDevice<'_>,
-        dma: Option<&SpiDma<Wake>>,
+        dma: Option<&mut SpiDma<Wake>>,
         old: Option<SpiDev>,
     ) -> Result<SpiDev> {
         let mode = spi.mode();
@@ -532,22 +480,33 @@ impl Controller for Bcm2835Spi {
         if mode.contains(Mode::CPHA) {
             c |= cs::CPHA;
         }
-        let clear_rx = match (dma, old.and_then(|o| o.clear_rx)) {
-            (None, _) => None,
-            (Some(_), Some(slot)) => {
-                // The mode may have changed: a new word, mapped when used.
-                *slot.lock() = None;
-                Some(slot)
-            }
-            (Some(dma), None) => {
-                let m = dma.rx().with_dma_device(|d| clear_rx_word(d, c))??;
-                Some(Arc::pin_init(kernel::new_mutex!(Some(m)), GFP_KERNEL)?)
+        // The clear-RX loop for this mode: the old one goes.
+        let clear_rx = match dma {
+            None => None,
+            Some(dma) => {
+                if let Some(key) = old.and_then(|o| o.clear_rx) {
+                    dma.remove_reusable(Side::Rx, key)?;
+                }
+                let word = dma.rx().with_dma_device(|d| clear_rx_word(d, c))??;
+                Some(dma.add_reusable_cyclic(
+                    Side::Rx,
+                    word,
+                    4,
+                    TransferDirection::MemToDev,
+                    PrepFlags(0),
+                )?)
             }
         };
         Ok(SpiDev {
             prepare_cs: c,
             clear_rx,
         })
+    }
+
+    fn cleanup(&self, dev: SpiDev, dma: Option<&mut SpiDma<Wake>>) {
+        if let (Some(dma), Some(key)) = (dma, dev.clear_rx) {
+            let _ = dma.remove_reusable(Side::Rx, key);
+        }
     }
 
     fn prepare_message(&self, _spi: &SpiDevice<'_>, dev: &SpiDev) -> Result {
@@ -627,8 +586,8 @@ impl Drop for Driver {
 fn request_dma(
     dev: &device::Device<device::Bound>,
     regs: &Arc<MmioWindow>,
-) -> Result<Option<(SpiDma<Wake>, CoherentBuf<u32>)>> {
-    let setup = || -> Result<(SpiDma<Wake>, CoherentBuf<u32>)> {
+) -> Result<Option<(SpiDma<Wake>, ReusableKey)>> {
+    let setup = || -> Result<(SpiDma<Wake>, ReusableKey)> {
         let mut tx = DmaChannel::request(dev, c"tx", Wake::new()?)?;
         let mut rx = DmaChannel::request(dev, c"rx", Wake::new()?)?;
         // Unbound before the provider, probed again after it.
@@ -638,7 +597,9 @@ fn request_dma(
         rx.config_device_register(TransferDirection::DevToMem, regs.clone(), regs::FIFO, 4, 0)?;
         // The RX channel also writes CS, to clear the RX FIFO.
         rx.config_device_register(TransferDirection::MemToDev, regs.clone(), regs::CS, 4, 0)?;
-        let fill = tx.with_dma_device(|d| CoherentBuf::<u32>::zeroed(d, 1))??;
+        // The zeros of receive-only transfers, sent again and again.
+        let zero = tx.with_dma_device(|d| CoherentBuf::<u32>::zeroed(d, 1))??;
+        let fill = tx.add_reusable_cyclic(zero, 4, TransferDirection::MemToDev, PrepFlags(0))?;
         Ok((SpiDma::new(tx, rx), fill))
     };
     match setup() {
@@ -684,10 +645,7 @@ fn probe(pdev: &platform::Device<Core<'_>>) -> Result<Driver> {
         let wake = Wake::new()?;
         let name = CString::try_from_fmt(fmt!("oxdma_spi-{}", dev.name()))?;
         let (dma, fill) = match dma {
-            Some((d, f)) => (
-                Some(d),
-                Some(Arc::pin_init(kernel::new_mutex!(Some(f)), GFP_KERNEL)?),
-            ),
+            Some((d, f)) => (Some(d), Some(f)),
             None => (None, None),
         };
         let ctl = Bcm2835Spi {
