@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kernel_tree import ROOT, cache, ksrc
+import libfdt  # pylibfdt, which dtschema depends on
+from kernel_tree import ROOT, _env, cache, ksrc
 
 BINDINGS = sorted((ROOT / "dts" / "bindings").rglob("*.yaml"))
 DTB = ROOT / "out" / "bcm2837-rpi-3-b-oxdma.dtb"
@@ -16,6 +17,13 @@ DTB = ROOT / "out" / "bcm2837-rpi-3-b-oxdma.dtb"
 OUR_COMPATIBLES = ("oxdma,soft-dma", "oxdma,dma-test-client", "oxdma,bcm2835-dma-test-client",
                    "bcm2835-dma-test-client@7e204000", "oxdma,spi-loopback",
                    "spi@7e204000", "brcm,bcm2835-spi", "jedec,spi-nor")
+# The overlay for real boards, and the kernel's own DT of the board it is
+# applied to (the one our emulator DTS includes).
+OVERLAY = ROOT / "dts" / "overlays" / "oxdma-spi0-overlay.dts"
+UPSTREAM_BOARD = Path("arch/arm64/boot/dts/broadcom/bcm2837-rpi-3-b.dts")
+SPI0 = "/soc/spi@7e204000"
+# The upstream labels the overlay refers to (resolved on the board by symbols).
+OVERLAY_LABELS = {"spi", "dma", "gpio", "spi0_gpio7"}
 # The kernel's vendor-prefixes.yaml cannot list an out-of-tree vendor.
 UNREGISTERED_VENDOR = "do not match any of the regexes: '^#.*'"
 # The kernel's brcm,bcm2835-spi.yaml lacks the dmas/dma-names that its own
@@ -27,6 +35,48 @@ UPSTREAM_SPI_DMAS = "spi@7e204000 (brcm,bcm2835-spi): Unevaluated properties are
 
 def tool(name: str) -> str:
     return str(Path(sys.executable).parent / name)
+
+
+def dtc_tool(name: str) -> str:
+    """dtc or fdtoverlay, as built by the kernel build."""
+    return str(_env("KBUILD") / "scripts" / "dtc" / name)
+
+
+def compile_dts(dts: Path, dtb: Path) -> str:
+    """Compile as scripts/build-dtb does (cpp with the kernel's include
+    paths, then the kernel's dtc), with symbols (-@) so that overlays can
+    refer to its labels or be applied onto it. Returns dtc's warnings (not
+    silenced by -q here)."""
+    inc = ksrc() / "scripts" / "dtc" / "include-prefixes"
+    pre = dtb.with_name(dtb.name + ".pre")
+    subprocess.run([f"clang-{_env('LLVM_VERSION')}", "-E", "-nostdinc", "-undef", "-D__DTS__",
+                    "-x", "assembler-with-cpp", "-I", str(inc), "-I", str(ROOT / "dts"),
+                    "-o", str(pre), str(dts)], check=True)
+    res = subprocess.run([dtc_tool("dtc"), "-@", "-O", "dtb", "-o", str(dtb), "-b", "0",
+                          "-i", str(ROOT / "dts"), "-i", str(inc), str(pre)],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    return res.stderr.strip()
+
+
+def apply_overlay(base: Path, dtbo: Path, out: Path) -> libfdt.Fdt:
+    res = subprocess.run([dtc_tool("fdtoverlay"), "-i", str(base), "-o", str(out), str(dtbo)],
+                         capture_output=True, text=True)
+    assert res.returncode == 0 and not res.stderr.strip(), res.stderr
+    return libfdt.Fdt(out.read_bytes())
+
+
+def upstream_board_dtb(tmp_path: Path) -> Path:
+    dtb = tmp_path / "bcm2837-rpi-3-b.dtb"
+    compile_dts(ksrc() / UPSTREAM_BOARD, dtb)  # the upstream /soc warns (Kbuild silences it)
+    return dtb
+
+
+def overlay_dtbo(tmp_path: Path) -> Path:
+    dtbo = tmp_path / "oxdma-spi0.dtbo"
+    warnings = compile_dts(OVERLAY, dtbo)
+    assert not warnings, warnings
+    return dtbo
 
 
 def kernel_bindings() -> Path:
@@ -76,3 +126,61 @@ def test_board_dtb_oxdma_nodes_match_their_bindings():
             and UPSTREAM_SPI_DMAS not in line
             and not (i > 0 and UPSTREAM_SPI_DMAS in lines[i - 1] and "from schema" in line)]
     assert not ours, "\n".join(ours)
+
+
+def test_spi0_overlay_compiles_with_symbols_and_no_warnings(tmp_path):
+    dtbo = libfdt.Fdt(overlay_dtbo(tmp_path).read_bytes())
+    fixups = dtbo.path_offset("/__fixups__")
+    labels = set()
+    off = dtbo.first_property_offset(fixups, libfdt.QUIET_NOTFOUND)
+    while off >= 0:
+        labels.add(dtbo.get_property_by_offset(off).name)
+        off = dtbo.next_property_offset(off, libfdt.QUIET_NOTFOUND)
+    assert labels == OVERLAY_LABELS
+
+
+def test_spi0_overlay_applies_to_upstream_board_dtb(tmp_path):
+    """On the kernel's Raspberry Pi 3 B DTB, and on the same DTB without the
+    DMA channels bcm2835-common.dtsi gives SPI0 (so that they are proven to
+    come from the overlay)."""
+    dtbo = overlay_dtbo(tmp_path)
+    base = upstream_board_dtb(tmp_path)
+    bare = libfdt.Fdt(base.read_bytes())
+    for prop in ("dmas", "dma-names"):
+        bare.delprop(bare.path_offset(SPI0), prop)
+    bare.pack()
+    bare_base = tmp_path / "bare.dtb"
+    bare_base.write_bytes(bare.as_bytearray())
+    for name, b in (("upstream", base), ("without SPI0 dmas", bare_base)):
+        fdt = apply_overlay(b, dtbo, tmp_path / "merged.dtb")
+        spi = fdt.path_offset(SPI0)
+        prop = fdt.getprop(spi, "dmas", libfdt.QUIET_NOTFOUND)
+        assert not isinstance(prop, int), f"{name}: no dmas"
+        cells = prop.as_uint32_list()
+        dmac = [fdt.get_path(fdt.node_offset_by_phandle(ph)) for ph in cells[0::2]]
+        gpio = [fdt.get_path(fdt.node_offset_by_phandle(ph))
+                for ph in fdt.getprop(spi, "cs-gpios").as_uint32_list()[0::3]]
+        pins = fdt.node_offset_by_phandle(fdt.getprop(spi, "pinctrl-0").as_uint32())
+        assert (fdt.getprop(spi, "status").as_str(), dmac, cells[1::2],
+                fdt.getprop(spi, "dma-names").as_stringlist(),
+                fdt.getprop(spi, "cs-gpios").as_uint32_list()[1::3], gpio,
+                fdt.getprop(spi, "pinctrl-names").as_stringlist(),
+                fdt.getprop(pins, "brcm,pins").as_uint32_list()) == \
+            ("okay", ["/soc/dma-controller@7e007000"] * 2, [6, 7], ["tx", "rx"],
+             [8, 7], ["/soc/gpio@7e200000"] * 2, ["default"], [7, 8, 9, 10, 11]), name
+
+
+def test_spi0_overlay_result_matches_the_spi_binding(tmp_path):
+    merged = tmp_path / "merged.dtb"
+    fdt = apply_overlay(upstream_board_dtb(tmp_path), overlay_dtbo(tmp_path), merged)
+    # dt-validate skips disabled nodes.
+    assert fdt.getprop(fdt.path_offset(SPI0), "status").as_str() == "okay"
+    res = subprocess.run([tool("dt-validate"), "-s", str(processed_schema()), str(merged)],
+                         capture_output=True, text=True)
+    lines = (res.stdout + res.stderr).splitlines()
+    spi = [line for i, line in enumerate(lines)
+           if "spi@7e204000" in line and UNREGISTERED_VENDOR not in line
+           and UPSTREAM_SPI_DMAS not in line
+           or (i > 0 and "spi@7e204000" in lines[i - 1] and UPSTREAM_SPI_DMAS not in lines[i - 1]
+               and "from schema" in line)]
+    assert not spi, "\n".join(spi)
