@@ -67,7 +67,8 @@ pub(crate) trait Controller: Send + Sync + Sized + 'static {
     }
 
     /// Moves all of `xfer` before returning (`spi_controller.transfer_one`,
-    /// completing synchronously).
+    /// completing synchronously); `dma` is given for a transfer mapped for
+    /// the channels.
     ///
     /// # Errors
     ///
@@ -549,6 +550,11 @@ unsafe extern "C" fn transfer_one_callback<T: Controller>(
     let Some(d) = (unsafe { (*s.get()).data.as_ref() }) else {
         return EINVAL.to_errno();
     };
+    // The channels only for a transfer mapped for them: the others do not
+    // take the lock.
+    if !xfer.is_dma_mapped() {
+        return errno(inner.driver.transfer_one(&spi, d, &mut xfer, None));
+    }
     let mut dma = inner.dma.lock();
     errno(
         inner

@@ -8,7 +8,8 @@
 //! Memory safety by construction:
 //!
 //! - a transfer's buffers are reached by the CPU only through [`Pio`],
-//!   while the transfer is the current one and not mapped for DMA;
+//!   while the transfer is the current one and not mapped for DMA, and by
+//!   an interrupt handler only while [`Pio::lend`] lends them;
 //! - the core-mapped tables of a DMA transfer ([`DmaSg`]) exist only
 //!   inside [`Transfer::dma`], for the controller's own channels; if one is
 //!   still owned by a DMA transfer when the closure returns (leaked), both
@@ -27,4 +28,4 @@ mod transfer;
 
 pub(crate) use controller::{Controller, Limits, Registration, Side, SpiDma};
 pub(crate) use device::{Mode, SpiDevice};
-pub(crate) use transfer::{DmaSg, Pio, Transfer};
+pub(crate) use transfer::{DmaSg, Pio, PioSlot, Transfer};

@@ -13,7 +13,7 @@ use core::{
     marker::PhantomData,
     sync::atomic::{AtomicBool, Ordering},
 };
-use kernel::{bindings, prelude::*};
+use kernel::{bindings, new_spinlock_irq, prelude::*, sync::SpinLockIrq};
 
 /// The current transfer of a message, lent to
 /// [`super::Controller::transfer_one`] (or, read-only, to
@@ -218,6 +218,37 @@ impl Pio<'_> {
         Some(b)
     }
 
+    /// Lends the buffers to `slot` while `wait` runs (e.g. until the
+    /// interrupt handler moved the rest, [`PioSlot::with`]), then takes them
+    /// back with the progress made: once this returns, no handler reaches
+    /// them.
+    ///
+    /// # Errors
+    ///
+    /// `EBUSY` if `slot` holds another transfer's buffers.
+    pub(crate) fn lend<R>(&mut self, slot: &PioSlot, wait: impl FnOnce() -> R) -> Result<R> {
+        {
+            let mut lent = slot.lent.lock();
+            if lent.is_some() {
+                return Err(EBUSY);
+            }
+            // INVARIANT: `self` stays borrowed until taken back below.
+            *lent = Some(RawPio {
+                tx: self.tx,
+                rx: self.rx,
+                len: self.len,
+                tx_pos: self.tx_pos,
+                rx_pos: self.rx_pos,
+            });
+        }
+        let r = wait();
+        if let Some(raw) = slot.lent.lock().take() {
+            self.tx_pos = raw.tx_pos;
+            self.rx_pos = raw.rx_pos;
+        }
+        Ok(r)
+    }
+
     /// Records the next received byte; ignored once all are received.
     pub(crate) fn push_rx(&mut self, b: u8) {
         if self.rx_pos == self.len {
@@ -229,6 +260,63 @@ impl Pio<'_> {
             unsafe { self.rx.add(self.rx_pos).write(b) };
         }
         self.rx_pos += 1;
+    }
+}
+
+/// A [`Pio`] while lent to an interrupt handler ([`Pio::lend`]).
+struct RawPio {
+    tx: *const u8,
+    rx: *mut u8,
+    len: usize,
+    tx_pos: usize,
+    rx_pos: usize,
+}
+
+// SAFETY: Only the buffer pointers, which `Pio::lend` keeps valid while the
+// value is in its slot, whichever CPU the handler runs on.
+unsafe impl Send for RawPio {}
+
+/// Where a transfer's buffers are lent to the controller's interrupt
+/// handler while the transfer waits for it ([`Pio::lend`]), as
+/// `bcm2835_spi_interrupt()` moves the bytes in the handler.
+///
+/// # Invariants
+///
+/// A value in `lent` is the state of a [`Pio`] that [`Pio::lend`] borrows
+/// mutably until it takes the value back.
+#[pin_data]
+pub(crate) struct PioSlot {
+    #[pin]
+    lent: SpinLockIrq<Option<RawPio>>,
+}
+
+impl PioSlot {
+    /// An empty slot.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            lent <- new_spinlock_irq!(None, "PioSlot::lent"),
+        })
+    }
+
+    /// Runs `f` with the buffers lent now, if any (from the interrupt
+    /// handler; interrupts off, under the slot's lock).
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Pio<'_>) -> R) -> Option<R> {
+        let mut lent = self.lent.lock();
+        let raw = Option::as_mut(&mut *lent)?;
+        // INVARIANT: The lent buffers are valid until `Pio::lend` takes them
+        // back, which needs the lock held here; the `Pio` ends with `f`.
+        let mut pio = Pio {
+            tx: raw.tx,
+            rx: raw.rx,
+            len: raw.len,
+            tx_pos: raw.tx_pos,
+            rx_pos: raw.rx_pos,
+            _p: PhantomData,
+        };
+        let r = f(&mut pio);
+        raw.tx_pos = pio.tx_pos;
+        raw.rx_pos = pio.rx_pos;
+        Some(r)
     }
 }
 

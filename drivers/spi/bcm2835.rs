@@ -48,7 +48,9 @@ use bindings::{
     },
     mmio::MmioWindow,
     platform::request_irq,
-    spi::{Controller, Limits, Mode, Registration, Side, SpiDevice, SpiDma, Transfer},
+    spi::{
+        Controller, Limits, Mode, Pio, PioSlot, Registration, Side, SpiDevice, SpiDma, Transfer,
+    },
 };
 use regs::cs;
 
@@ -97,11 +99,25 @@ impl Callback for Wake {
     }
 }
 
-/// The controller interrupt: masks the FIFO interrupts and wakes the
-/// transfer (`bcm2835_spi_interrupt()` moves the bytes itself).
+/// Moves bytes between the FIFOs and `pio`: reads what the RX FIFO holds,
+/// writes what the TX FIFO takes (`bcm2835_rd_fifo()`, `bcm2835_wr_fifo()`).
+fn pump_fifo(regs: &MmioWindow, pio: &mut Pio<'_>) {
+    let read = |reg| regs.read32(reg).unwrap_or(0);
+    while pio.rx_left() > 0 && read(regs::CS) & cs::RXD != 0 {
+        pio.push_rx(read(regs::FIFO) as u8);
+    }
+    while pio.tx_left() > 0 && read(regs::CS) & cs::TXD != 0 {
+        let _ = regs.write32(pio.next_tx().unwrap_or(0).into(), regs::FIFO);
+    }
+}
+
+/// The controller interrupt (`bcm2835_spi_interrupt()`): moves the bytes
+/// of the transfer lent to it; once all are received, or if none is lent,
+/// masks the FIFO interrupts and wakes the transfer.
 struct SpiIrq {
     regs: Arc<MmioWindow>,
     wake: Arc<Wake>,
+    pio: Arc<PioSlot>,
 }
 
 impl irq::Handler for SpiIrq {
@@ -111,10 +127,35 @@ impl irq::Handler for SpiIrq {
         if c & cs::INTR == 0 {
             return IrqReturn::None;
         }
-        let _ = self
-            .regs
-            .write32(c & cs::CONTROL & !(cs::INTR | cs::INTD), regs::CS);
-        self.wake.done.complete();
+        let more = self.pio.with(|pio| {
+            // As `bcm2835_spi_interrupt()`: what CS says is there, without
+            // asking byte by byte, then the rest.
+            let ready = if c & cs::RXF != 0 {
+                regs::FIFO_SIZE
+            } else if c & cs::RXR != 0 {
+                regs::FIFO_SIZE * 3 / 4
+            } else {
+                0
+            };
+            for _ in 0..ready.min(pio.rx_left()) {
+                pio.push_rx(self.regs.read32(regs::FIFO).unwrap_or(0) as u8);
+            }
+            if c & cs::DONE != 0 {
+                for _ in 0..pio.tx_left().min(regs::FIFO_SIZE) {
+                    let _ = self
+                        .regs
+                        .write32(pio.next_tx().unwrap_or(0).into(), regs::FIFO);
+                }
+            }
+            pump_fifo(&self.regs, pio);
+            pio.rx_left() > 0
+        });
+        if more != Some(true) {
+            let _ = self
+                .regs
+                .write32(c & cs::CONTROL & !(cs::INTR | cs::INTD), regs::CS);
+            self.wake.done.complete();
+        }
         IrqReturn::Handled
     }
 }
@@ -159,6 +200,8 @@ struct SpiDev {
 struct Bcm2835Spi {
     regs: Arc<MmioWindow>,
     wake: Arc<Wake>,
+    /// The interrupt-mode transfer's buffers, lent to the handler.
+    pio: Arc<PioSlot>,
     /// Core clock in Hz, divided for the serial clock.
     clk_hz: u32,
     /// The TX channel's reusable loop that sends zeros (a coherent word)
@@ -219,18 +262,6 @@ impl Bcm2835Spi {
         (wire + TIMEOUT_SLACK_MS).min(u64::from(u32::MAX)) as u32
     }
 
-    /// Writes what the TX FIFO takes; reads what the RX FIFO holds.
-    fn pump_fifo(&self, pio: &mut bindings::spi::Pio<'_>) {
-        while pio.rx_left() > 0 && self.read(regs::CS) & cs::RXD != 0 {
-            let b = self.read(regs::FIFO) as u8;
-            pio.push_rx(b);
-        }
-        while pio.tx_left() > 0 && self.read(regs::CS) & cs::TXD != 0 {
-            let b = pio.next_tx().unwrap_or(0);
-            self.write(b.into(), regs::FIFO);
-        }
-    }
-
     /// Polling mode (`bcm2835_spi_transfer_one_poll()`), falling back to
     /// interrupts after 20 ms (2 jiffies at HZ=100, the C driver's least).
     fn transfer_poll(&self, xfer: &mut Transfer<'_>, c: u32, rate: u32) -> Result {
@@ -238,11 +269,20 @@ impl Bcm2835Spi {
         let len = xfer.len();
         let mut pio = xfer.pio()?;
         self.write(c | cs::TA, regs::CS);
+        // The FIFO is empty after a reset: fill it without asking
+        // (`bcm2835_wr_fifo_blind()`).
+        for _ in 0..pio.tx_left().min(regs::FIFO_SIZE) {
+            self.write(pio.next_tx().unwrap_or(0).into(), regs::FIFO);
+        }
         let start = Instant::<Monotonic>::now();
         let limit_us = i64::from(POLLING_LIMIT_US) + 20_000;
+        let mut rounds = 0u32;
         while pio.rx_left() > 0 {
-            self.pump_fifo(&mut pio);
-            if pio.rx_left() > 0 && start.elapsed().as_micros_ceil() > limit_us {
+            pump_fifo(&self.regs, &mut pio);
+            // The clock is read now and then: it costs more than a round.
+            rounds = rounds.wrapping_add(1);
+            if pio.rx_left() > 0 && rounds % 64 == 0 && start.elapsed().as_micros_ceil() > limit_us
+            {
                 count(&self.counters.irq_after_polling);
                 return self.transfer_irq(&mut pio, c, len, rate);
             }
@@ -253,26 +293,20 @@ impl Bcm2835Spi {
 
     /// Interrupt mode (`bcm2835_spi_transfer_one_irq()`): the handler
     /// wakes this thread, which moves the bytes.
-    fn transfer_irq(
-        &self,
-        pio: &mut bindings::spi::Pio<'_>,
-        c: u32,
-        len: usize,
-        rate: u32,
-    ) -> Result {
+    fn transfer_irq(&self, pio: &mut Pio<'_>, c: u32, len: usize, rate: u32) -> Result {
         count(&self.counters.irq);
         let timeout = Self::timeout_ms(len, rate);
-        let start = Instant::<Monotonic>::now();
+        // The FIFO filled with interrupts off, then the handler moves the
+        // rest.
         self.write(c | cs::TA, regs::CS);
-        loop {
-            self.pump_fifo(pio);
-            if pio.rx_left() == 0 {
-                break;
-            }
-            self.wake.arm();
-            self.write(c | cs::TA | cs::INTR | cs::INTD, regs::CS);
-            let woken = self.wake.done.wait_timeout_ms(timeout);
-            if !woken || start.elapsed().as_millis() > i64::from(timeout) {
+        pump_fifo(&self.regs, pio);
+        if pio.rx_left() > 0 {
+            let woken = pio.lend(&self.pio, || {
+                self.wake.arm();
+                self.write(c | cs::TA | cs::INTR | cs::INTD, regs::CS);
+                self.wake.done.wait_timeout_ms(timeout)
+            })?;
+            if !woken || pio.rx_left() > 0 {
                 self.reset_hw();
                 pr_err!(
                     "oxdma_spi: transfer of {} bytes timed out in interrupt mode ({} left)\n",
@@ -353,7 +387,27 @@ impl Bcm2835Spi {
         };
         waiter.arm();
 
-        // TX first: data, or zeros for a receive-only transfer.
+        // RX first, so that it runs as soon as bytes come in: data, or the
+        // CS word that discards them. (spi-bcm2835 starts TX first, to map
+        // the RX buffers meanwhile; the SPI core mapped both already.)
+        let (rx_data, rx_clear) = match rx {
+            Some(sg) => {
+                let t = chans
+                    .rx()
+                    .prep_slave_sg(
+                        sg,
+                        TransferDirection::DevToMem,
+                        PrepFlags::INTERRUPT | PrepFlags::ACK,
+                    )?
+                    .submit()?;
+                (Some(t), None)
+            }
+            None => (None, Some(chans.rx().run_reusable(clear)?)),
+        };
+        chans.rx().issue_pending();
+
+        // Then TX: data, or zeros for a receive-only transfer. On failure
+        // the RX side stops as it drops.
         let (tx_data, tx_fill) = match tx {
             Some(sg) => {
                 let flags = if has_rx {
@@ -372,31 +426,6 @@ impl Bcm2835Spi {
         self.write(len as u32, regs::DLEN);
         self.write(c | cs::TA | cs::DMAEN, regs::CS);
         chans.tx().issue_pending();
-
-        // Then RX: data, or the CS word that discards what comes in. On
-        // failure the TX side stops as it drops.
-        let (rx_data, rx_clear) = match rx {
-            Some(sg) => {
-                let t = chans
-                    .rx()
-                    .prep_slave_sg(
-                        sg,
-                        TransferDirection::DevToMem,
-                        PrepFlags::INTERRUPT | PrepFlags::ACK,
-                    )
-                    .and_then(|d| d.submit())
-                    .inspect_err(|_| self.reset_hw())?;
-                (Some(t), None)
-            }
-            None => {
-                let run = chans
-                    .rx()
-                    .run_reusable(clear)
-                    .inspect_err(|_| self.reset_hw())?;
-                (None, Some(run))
-            }
-        };
-        chans.rx().issue_pending();
 
         let timeout = Self::timeout_ms(len, rate);
         let mut result = if waiter.done.wait_timeout_ms(timeout) {
@@ -643,6 +672,7 @@ fn probe(pdev: &platform::Device<Core<'_>>) -> Result<Driver> {
         let irq = pdev.irq_by_index(0)?;
         let dma = request_dma(dev, &regs)?;
         let wake = Wake::new()?;
+        let pio = Arc::pin_init(PioSlot::new(), GFP_KERNEL)?;
         let name = CString::try_from_fmt(fmt!("oxdma_spi-{}", dev.name()))?;
         let (dma, fill) = match dma {
             Some((d, f)) => (Some(d), Some(f)),
@@ -651,6 +681,7 @@ fn probe(pdev: &platform::Device<Core<'_>>) -> Result<Driver> {
         let ctl = Bcm2835Spi {
             regs: regs.clone(),
             wake: wake.clone(),
+            pio: pio.clone(),
             clk_hz,
             fill,
             counters: Counters::new(&name)?,
@@ -665,6 +696,7 @@ fn probe(pdev: &platform::Device<Core<'_>>) -> Result<Driver> {
             SpiIrq {
                 regs: regs.clone(),
                 wake,
+                pio,
             },
         )?;
         let limits = Limits {

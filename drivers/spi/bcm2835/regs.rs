@@ -14,8 +14,15 @@ pub(crate) const CLK: usize = 0x08;
 /// Data length in bytes, in DMA mode.
 pub(crate) const DLEN: usize = 0x0c;
 
+/// FIFO depth in bytes.
+pub(crate) const FIFO_SIZE: usize = 64;
+
 /// `CS` bits.
 pub(crate) mod cs {
+    /// RX FIFO full.
+    pub(crate) const RXF: u32 = 1 << 20;
+    /// RX FIFO needs reading (3/4 full).
+    pub(crate) const RXR: u32 = 1 << 19;
     /// TX FIFO can accept data.
     pub(crate) const TXD: u32 = 1 << 18;
     /// RX FIFO contains data.
