@@ -160,6 +160,26 @@ impl irq::Handler for SpiIrq {
     }
 }
 
+/// A busy-wait's clock, read every 64 rounds from the 64th on: reading it
+/// costs more than a round, and most waits end before.
+#[derive(Default)]
+struct Lazy {
+    rounds: u32,
+    start: Option<Instant<Monotonic>>,
+}
+
+impl Lazy {
+    /// Counts a round; whether more than `us` µs passed since the 64th.
+    fn micros_past(&mut self, us: i64) -> bool {
+        self.rounds = self.rounds.wrapping_add(1);
+        if self.rounds % 64 != 0 {
+            return false;
+        }
+        let start = *self.start.get_or_insert_with(Instant::now);
+        start.elapsed().as_micros_ceil() > us
+    }
+}
+
 /// Per-mode transfer counts, in debugfs as the C driver's.
 struct Counters {
     _dir: Dir,
@@ -274,15 +294,11 @@ impl Bcm2835Spi {
         for _ in 0..pio.tx_left().min(regs::FIFO_SIZE) {
             self.write(pio.next_tx().unwrap_or(0).into(), regs::FIFO);
         }
-        let start = Instant::<Monotonic>::now();
         let limit_us = i64::from(POLLING_LIMIT_US) + 20_000;
-        let mut rounds = 0u32;
+        let mut clock = Lazy::default();
         while pio.rx_left() > 0 {
             pump_fifo(&self.regs, &mut pio);
-            // The clock is read now and then: it costs more than a round.
-            rounds = rounds.wrapping_add(1);
-            if pio.rx_left() > 0 && rounds % 64 == 0 && start.elapsed().as_micros_ceil() > limit_us
-            {
+            if pio.rx_left() > 0 && clock.micros_past(limit_us) {
                 count(&self.counters.irq_after_polling);
                 return self.transfer_irq(&mut pio, c, len, rate);
             }
@@ -442,10 +458,10 @@ impl Bcm2835Spi {
         if result.is_ok() && !has_rx {
             // `bcm2835_spi_dma_tx_done()`: the TX DMA is done, the FIFO
             // may not be; keep clearing RX until the block is idle.
-            let start = Instant::<Monotonic>::now();
+            let mut clock = Lazy::default();
             while self.read(regs::CS) & cs::DONE == 0 {
                 self.write(clear_rx_cs(c), regs::CS);
-                if start.elapsed().as_millis() > i64::from(timeout) {
+                if clock.micros_past(i64::from(timeout) * 1000) {
                     dev_err!(
                         spi.device(),
                         "TX FIFO of a {}-byte transfer did not drain\n",
