@@ -195,6 +195,11 @@ int oxdma_dmaengine_desc_set_reuse(struct dma_async_tx_descriptor *desc)
 	return dmaengine_desc_set_reuse(desc);
 }
 
+int oxdma_dmaengine_terminate_async(struct dma_chan *chan)
+{
+	return dmaengine_terminate_async(chan);
+}
+
 int oxdma_dmaengine_terminate_sync(struct dma_chan *chan)
 {
 	return dmaengine_terminate_sync(chan);

@@ -72,6 +72,7 @@ enum dma_status oxdma_dmaengine_tx_status(struct dma_chan *chan,
 int oxdma_dmaengine_pause(struct dma_chan *chan);
 int oxdma_dmaengine_resume(struct dma_chan *chan);
 int oxdma_dmaengine_terminate_sync(struct dma_chan *chan);
+int oxdma_dmaengine_terminate_async(struct dma_chan *chan);
 int oxdma_dmaengine_desc_free(struct dma_async_tx_descriptor *desc);
 struct device *oxdma_dmaengine_get_dma_device(struct dma_chan *chan);
 

@@ -789,10 +789,9 @@ impl<H: Callback> DmaChannel<H> {
             .position(|r| r.key == key.0)
             .ok_or(ENOENT)?;
         // `&mut self`: it does not run (no `ReusableRun` borrows the
-        // channel), unless a run was leaked: stop that too.
-        if self.reusable[index].running.get() {
-            self.terminate()?;
-        }
+        // channel), unless a run was leaked; and a run may have ended with
+        // an asynchronous terminate: stop and wait before freeing.
+        self.terminate()?;
         let r = self.reusable.remove(index)?;
         // SAFETY: Prepared for reuse on this channel; not submitted (above).
         unsafe { ffi::oxdma_dmaengine_desc_free(r.desc.as_ptr()) };
@@ -1089,8 +1088,13 @@ struct Reusable {
 pub(crate) struct ReusableKey(u32);
 
 /// A running reusable transfer: dropping it terminates the channel (every
-/// transfer on it, `dmaengine_terminate_sync()`), after which the transfer
-/// can run again; may sleep.
+/// transfer on it) without waiting for the provider to wind down
+/// (`dmaengine_terminate_async()`, as spi-bcm2835 stops its fill loops),
+/// after which the transfer can run again. Nothing is freed meanwhile: the
+/// memory of a reusable transfer stays with the channel, and every path
+/// that frees memory a transfer used ([`DmaChannel::remove_reusable`], the
+/// channel's drop, an unfinished [`Transfer`]'s abort or drop) terminates
+/// synchronously first.
 pub(crate) struct ReusableRun<'c, H: Callback> {
     chan: &'c DmaChannel<H>,
     index: usize,
@@ -1106,7 +1110,10 @@ impl<H: Callback> ReusableRun<'_, H> {
 
 impl<H: Callback> Drop for ReusableRun<'_, H> {
     fn drop(&mut self) {
-        match self.chan.terminate() {
+        // SAFETY: `chan` is held.
+        let stopped =
+            to_result(unsafe { ffi::oxdma_dmaengine_terminate_async(self.chan.chan.as_ptr()) });
+        match stopped {
             // Back with the provider's allocated descriptors.
             Ok(()) => self.chan.reusable[self.index].running.set(false),
             Err(e) => dev_err!(
