@@ -98,15 +98,20 @@ def flash_round_trip(tmp_path, provider: str, dtb=None, name="spi-flash", spi="c
     return counts, run
 
 
-def without_spi_dmas(tmp_path):
-    """The board DTB with SPI0's dmas removed."""
-    dts = tmp_path / "no-spi-dma.dts"
-    dts.write_text('#include "bcm2837-rpi-3-b-oxdma.dts"\n\n'
-                   "&spi {\n\t/delete-property/ dmas;\n\t/delete-property/ dma-names;\n};\n")
-    dtb = tmp_path / "no-spi-dma.dtb"
+def board_dtb_with(tmp_path, name: str, change: str):
+    """The board DTB with `change` (DTS text) applied, built as NAME.dtb."""
+    dts = tmp_path / f"{name}.dts"
+    dts.write_text(f'#include "bcm2837-rpi-3-b-oxdma.dts"\n\n{change}')
+    dtb = tmp_path / f"{name}.dtb"
     subprocess.run([str(ROOT / "scripts" / "build-dtb"), str(dts), str(dtb)], check=True,
                    capture_output=True)
     return dtb
+
+
+def without_spi_dmas(tmp_path):
+    """The board DTB with SPI0's dmas removed."""
+    return board_dtb_with(tmp_path, "no-spi-dma",
+                          "&spi {\n\t/delete-property/ dmas;\n\t/delete-property/ dma-names;\n};\n")
 
 
 def test_c_drivers_spi_flash_without_dmas_in_pio_mode(tmp_path):

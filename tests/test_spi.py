@@ -6,13 +6,12 @@ driver against both, completing the 2 x 2 matrix), spidev on the loopback
 peripheral, and unbind/bind under load."""
 
 import re
-import subprocess
 
 import pytest
 
-from guest import ROOT, run_scenario
+from guest import run_scenario
 from test_bcm2835 import prep_fault_injection
-from test_emulator import flash_round_trip, spidev_loopback, without_spi_dmas
+from test_emulator import board_dtb_with, flash_round_trip, spidev_loopback, without_spi_dmas
 
 
 @pytest.mark.parametrize("spi", ["c", "rust"])
@@ -44,12 +43,7 @@ def test_rust_spi_native_chip_select_driven_as_gpio(tmp_path):
     passes in DMA mode. (spi-bcm2835 of this kernel fails here: its GPIO
     lookup leaves the line active high, so the flash is selected only
     between transfers and its JEDEC ID reads as zeros.)"""
-    dts = tmp_path / "native-cs.dts"
-    dts.write_text('#include "bcm2837-rpi-3-b-oxdma.dts"\n\n'
-                   "&spi {\n\t/delete-property/ cs-gpios;\n};\n")
-    dtb = tmp_path / "native-cs.dtb"
-    subprocess.run([str(ROOT / "scripts" / "build-dtb"), str(dts), str(dtb)], check=True,
-                   capture_output=True)
+    dtb = board_dtb_with(tmp_path, "native-cs", "&spi {\n\t/delete-property/ cs-gpios;\n};\n")
     counts, run = flash_round_trip(tmp_path, "rust", dtb=dtb, name="spi-flash-native-cs",
                                    spi="rust")
     assert "spi0.0: setting up native-CS0 to use GPIO" in run.scenario_log()

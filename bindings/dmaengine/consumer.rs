@@ -690,46 +690,24 @@ impl<H: Callback> DmaChannel<H> {
         dir: TransferDirection,
         flags: PrepFlags,
     ) -> Result<ReusableKey> {
-        self.check_slave(dir, period_len)?;
-        self.check_slave_buffer(&buf, dir)?;
-        let (addr, len) = (buf.dma_address(), buf.dma_len());
-        if len % period_len != 0 {
-            dev_err!(
-                self.client,
-                "cyclic buffer of {} bytes: not a multiple of the {}-byte period\n",
-                len,
-                period_len
-            );
-            return Err(EINVAL);
-        }
         if !self.caps.as_ref().is_some_and(|c| c.descriptor_reuse) {
             dev_err!(self.client, "the DMA provider does not reuse descriptors\n");
             return Err(EINVAL);
         }
         self.reusable.reserve(1, GFP_KERNEL)?;
-        let buffers: KBox<dyn Send> = KBox::new(buf, GFP_KERNEL)?;
-        let chan = self.chan.as_ptr();
-        // SAFETY: `chan` is held; the memory is mapped for the channel's DMA
-        // device (checked above) while `buffers` lives, which the channel
-        // keeps until the descriptor is freed.
-        let tx = unsafe {
-            ffi::oxdma_dmaengine_prep_dma_cyclic(chan, addr, len, period_len, dir.as_raw(), flags.0)
+        let (tx, buf) = self.prep_cyclic(buf, period_len, dir, flags)?.prepare()?;
+        // The channel keeps the memory mapped while it holds the descriptor.
+        let buffers: KBox<dyn Send> = match KBox::new(buf, GFP_KERNEL) {
+            Ok(b) => b,
+            Err(e) => {
+                // A prepared, unsubmitted descriptor is freed by a terminate.
+                let _ = self.terminate();
+                return Err(e.into());
+            }
         };
-        let Some(tx) = NonNull::new(tx) else {
-            dev_err!(self.client, "the DMA provider refused the transfer\n");
-            return Err(EIO);
-        };
-        // SAFETY: `tx` was just prepared and is not submitted; the callback
-        // object outlives every callback (invariant of `DmaChannel`). The
-        // provider reuses descriptors (checked above), so this succeeds.
-        let reuse = unsafe {
-            let t = tx.as_ptr();
-            (*t).callback_result = Some(callback_trampoline::<H>);
-            (*t).callback_param = Arc::as_ptr(&self.callback).cast_mut().cast();
-            ffi::oxdma_dmaengine_desc_set_reuse(t)
-        };
-        if let Err(e) = to_result(reuse) {
-            // A prepared, unsubmitted descriptor is freed by a terminate.
+        // SAFETY: `tx` was just prepared on this channel and is not
+        // submitted. The provider reuses descriptors (checked above).
+        if let Err(e) = to_result(unsafe { ffi::oxdma_dmaengine_desc_set_reuse(tx.as_ptr()) }) {
             let _ = self.terminate();
             return Err(e);
         }
@@ -808,9 +786,9 @@ impl<H: Callback> DmaChannel<H> {
     /// (`dmaengine_tx_status()`).
     pub(crate) fn tx_status(&self, cookie: Cookie) -> (Status, u32) {
         let mut state = ffi::dma_tx_state::default();
+        let chan = self.chan.as_ptr();
         // SAFETY: `chan` is held; `state` is valid for writes.
-        let status =
-            unsafe { ffi::oxdma_dmaengine_tx_status(self.chan.as_ptr(), cookie.0, &mut state) };
+        let status = unsafe { ffi::oxdma_dmaengine_tx_status(chan, cookie.0, &mut state) };
         (Status::from_raw(status), state.residue)
     }
 
@@ -925,12 +903,32 @@ impl<'c, H: Callback, B> Descriptor<'c, H, B> {
     /// not queue it. The mappings are dropped then: the engine never ran on
     /// them.
     pub(crate) fn submit(self) -> Result<Transfer<'c, H, B>> {
+        let chan = self.chan;
+        let (tx, buffers) = self.prepare()?;
+        // SAFETY: `tx` was just prepared and is not submitted; no terminate
+        // can free it meanwhile (the channel is not `Sync`, and this thread
+        // is here).
+        let cookie = unsafe { ffi::oxdma_dmaengine_submit(tx.as_ptr()) };
+        to_result(cookie)?;
+        Ok(Transfer {
+            chan,
+            cookie: Cookie(cookie),
+            buffers: Some(buffers),
+        })
+    }
+
+    /// Prepares the transfer with the provider (`dmaengine_prep_*()`) and
+    /// gives it the channel's callback; the C descriptor is not submitted.
+    ///
+    /// # Errors
+    ///
+    /// `EIO` if the provider refused the transfer.
+    fn prepare(self) -> Result<(NonNull<ffi::dma_async_tx_descriptor>, B)> {
         let chan = self.chan.chan.as_ptr();
         let flags = self.flags.0;
         // SAFETY: `chan` is held; the memory of `op` is mapped for the
         // channel's DMA device and stays so while `buffers` lives (type
-        // invariant), which the returned `Transfer` ensures until the
-        // transfer is over.
+        // invariant), which the caller keeps until the transfer is over.
         let tx = unsafe {
             match self.op {
                 Op::Memcpy { dst, src, len } => {
@@ -961,22 +959,15 @@ impl<'c, H: Callback, B> Descriptor<'c, H, B> {
             dev_err!(self.chan.client, "the DMA provider refused the transfer\n");
             return Err(EIO);
         };
-        let tx = tx.as_ptr();
-        // SAFETY: `tx` was just prepared and is not submitted; no terminate
-        // can free it meanwhile (the channel is not `Sync`, and this thread
-        // is here). The callback object outlives every callback (invariant
-        // of `DmaChannel`).
-        let cookie = unsafe {
-            (*tx).callback_result = Some(callback_trampoline::<H>);
-            (*tx).callback_param = Arc::as_ptr(&self.chan.callback).cast_mut().cast();
-            ffi::oxdma_dmaengine_submit(tx)
-        };
-        to_result(cookie)?;
-        Ok(Transfer {
-            chan: self.chan,
-            cookie: Cookie(cookie),
-            buffers: Some(self.buffers),
-        })
+        // SAFETY: `tx` was just prepared and is not submitted, so nothing
+        // else uses it. The callback object outlives every callback
+        // (invariant of `DmaChannel`).
+        unsafe {
+            let t = tx.as_ptr();
+            (*t).callback_result = Some(callback_trampoline::<H>);
+            (*t).callback_param = Arc::as_ptr(&self.chan.callback).cast_mut().cast();
+        }
+        Ok((tx, self.buffers))
     }
 }
 
@@ -1110,9 +1101,9 @@ impl<H: Callback> ReusableRun<'_, H> {
 
 impl<H: Callback> Drop for ReusableRun<'_, H> {
     fn drop(&mut self) {
+        let chan = self.chan.chan.as_ptr();
         // SAFETY: `chan` is held.
-        let stopped =
-            to_result(unsafe { ffi::oxdma_dmaengine_terminate_async(self.chan.chan.as_ptr()) });
+        let stopped = to_result(unsafe { ffi::oxdma_dmaengine_terminate_async(chan) });
         match stopped {
             // Back with the provider's allocated descriptors.
             Ok(()) => self.chan.reusable[self.index].running.set(false),

@@ -108,6 +108,26 @@ load_spi() {
 	esac
 }
 
+# load_flash: the MTD stack over the SPI flash (spi-nor, mtdblock), then
+# waits for /dev/mtd0.
+load_flash() {
+	for m in mtd spi-nor mtd_blkdevs mtdblock; do
+		step "insmod-$m" insmod "/lib/modules/intree/$m.ko"
+	done
+	step mtd0-appears wait_for /dev/mtd0 100
+}
+
+# unload_flash: the MTD stack, the SPI driver and the DMA provider, in
+# that order.
+unload_flash() {
+	for m in mtdblock mtd_blkdevs spi-nor; do
+		step "rmmod-$m" rmmod "$m"
+	done
+	step rmmod-spi rmmod "$spi_mod"
+	step rmmod-mtd rmmod mtd
+	step "rmmod-$provider_mod" rmmod "$provider_mod"
+}
+
 # spi_counters: the SPI driver's transfer counts per mode.
 spi_counters() {
 	for c in dma polling irq; do

@@ -17,10 +17,7 @@ else
 	load_provider
 	load_spi
 fi
-for m in mtd spi-nor mtd_blkdevs mtdblock; do
-	step "insmod-$m" insmod "/lib/modules/intree/$m.ko"
-done
-step mtd0-appears wait_for /dev/mtd0 100
+load_flash
 show cat /proc/mtd
 say "flash jedec_id $(cat /sys/bus/spi/devices/spi0.0/spi-nor/jedec_id)"
 say "flash-read md5 $(dd if=/dev/mtd0 bs=64k count=16 2>/dev/null | md5sum | cut -d' ' -f1)"
@@ -35,9 +32,4 @@ step flash-readback sh -c '[ "$(dd if=/dev/mtd0 bs=64k count=16 2>/dev/null | md
 spi_counters
 say "dmaengine summary:"
 show cat /sys/kernel/debug/dmaengine/summary
-for m in mtdblock mtd_blkdevs spi-nor; do
-	step "rmmod-$m" rmmod "$m"
-done
-step rmmod-spi rmmod "$spi_mod"
-step rmmod-mtd rmmod mtd
-step "rmmod-$provider_mod" rmmod "$provider_mod"
+unload_flash

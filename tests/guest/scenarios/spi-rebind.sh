@@ -1,17 +1,14 @@
 # The SPI driver of "oxdma.spi=" unbound and bound again 50 times, the
 # flash in use between rounds (spi-nor probes again on each bind and its
 # first 256 KiB must read the same), then the DMA provider of
-# "oxdma.provider=" unbound under it: fw_devlink links SPI0 to the DMA
-# controller through "dmas", so the driver core unbinds the SPI
-# controller first. The provider is bound again, then SPI0 (if the core
+# "oxdma.provider=" unbound under it: oxdma_spi links itself to the DMA
+# controller (a device link; fw_devlink makes none for "dmas"), so the
+# driver core unbinds the SPI controller first. The provider is bound again, then SPI0 (if the core
 # did not), and the flash must read the same, through DMA.
 step sdhost-off sh -c 'echo none > /sys/bus/platform/devices/3f202000.mmc/driver_override'
 load_provider
 load_spi
-for m in mtd spi-nor mtd_blkdevs mtdblock; do
-	step "insmod-$m" insmod "/lib/modules/intree/$m.ko"
-done
-step mtd0-appears wait_for /dev/mtd0 100
+load_flash
 flash_md5() {
 	dd if=/dev/mtd0 bs=64k count=4 2>/dev/null | md5sum | cut -d' ' -f1
 }
@@ -46,9 +43,4 @@ step flash-reads-the-same sh -c "[ \"\$(dd if=/dev/mtd0 bs=64k count=4 2>/dev/nu
 spi_counters
 say "dmaengine summary:"
 show cat /sys/kernel/debug/dmaengine/summary
-for m in mtdblock mtd_blkdevs spi-nor; do
-	step "rmmod-$m" rmmod "$m"
-done
-step rmmod-spi rmmod "$spi_mod"
-step rmmod-mtd rmmod mtd
-step "rmmod-$provider_mod" rmmod "$provider_mod"
+unload_flash
