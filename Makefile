@@ -5,7 +5,8 @@
 #   make demo      boot the emulated Pi 3, load the modules, show them working
 #   make check     set up, build the kernel and modules, run every test
 #   make bench     Rust vs C: BCM2835 DMA drivers (dmatest) and the SPI flash
-#                  path ({C,Rust} SPI x {C,Rust} DMA, DMA vs PIO), -icount
+#                  path ({C,Rust} SPI x {C,Rust} DMA, DMA vs PIO), -icount,
+#                  on the bench kernel (no debug checkers, OXDMA_KERNEL=bench)
 #   make setup | kernel | qemu | modules | initramfs | clean
 #
 # Build against another kernel (a real board's Rust-enabled build tree):
@@ -48,9 +49,11 @@ demo: initramfs qemu
 check: initramfs qemu
 	@$(SCRIPTS)/run-tests
 
-bench: initramfs qemu
-	@$(SCRIPTS)/bench-provider
-	@$(SCRIPTS)/bench-spi
+# The kernel, modules and initramfs of the bench kernel, then the benches.
+bench: qemu
+	@$(MAKE) --no-print-directory OXDMA_KERNEL=bench initramfs
+	@OXDMA_KERNEL=bench $(SCRIPTS)/bench-provider
+	@OXDMA_KERNEL=bench $(SCRIPTS)/bench-spi
 
 # Only the clone's build products; the kernel cache outside it is kept.
 clean:

@@ -20,7 +20,7 @@ USER_HZ = 100
 def parse(path: str) -> dict:
     """{(round, spi, dma, phase): (seconds, busy ticks)} of one log, and
     the MiB read and written per round (oxdma.mib= and oxdma.wkib= on the
-    kernel command line, else 8 MiB and 256 KiB)."""
+    kernel command line, else the scenario's 16 MiB and 2048 KiB)."""
     text = open(path, errors="replace").read()
     if FAIL.search(text) or "scenario bench-spi end" not in text:
         sys.exit(f"bench-spi: {path}: failed step or incomplete run")
@@ -39,7 +39,7 @@ def parse(path: str) -> dict:
         else:
             t0, b0 = begin.pop(key)
             out[key] = (t - t0, busy - b0)
-    return out, (int(mib[1]) if mib else 8, (int(wkib[1]) if wkib else 256) / 1024)
+    return out, (int(mib[1]) if mib else 16, (int(wkib[1]) if wkib else 2048) / 1024)
 
 
 def metrics(samples: dict, sizes: tuple) -> dict:
@@ -84,6 +84,7 @@ def main() -> int:
             samples, sizes = parse(path)
             run.update(metrics(samples, sizes))
         runs.append(run)
+    tick_ms = 1000 / USER_HZ
     pairs = sorted({(spi, dma) for run in runs for (_, spi, dma) in run})
     print(f"{'SPI/DMA':10} {'read MB/s':>10} {'write MB/s':>11} {'read CPU ms/MiB':>16} "
           f"{'write CPU ms/MiB':>17}   (median over rounds, all runs)")
@@ -92,6 +93,9 @@ def main() -> int:
                                      if (s, d) == (spi, dma)) for k, _ in KEYS}
         print(f"{spi + '/' + dma:10} {vals['read']:10.2f} {vals['write']:11.2f} "
               f"{vals['read_cpu']:16.1f} {vals['write_cpu']:17.1f}")
+    print(f"(busy CPU time comes from /proc/stat in {tick_ms:.0f} ms units: per round "
+          f"±{tick_ms / sizes[0]:.2f} ms/MiB for the {sizes[0]} MiB read, "
+          f"±{tick_ms / sizes[1]:.1f} ms/MiB for the {sizes[1]:g} MiB written)")
     print(f"\nRatios (median of per-round ratios per run; runs: {len(runs)}; "
           "spread = max - min over runs):")
     for label, num, den in COMPARISONS:
@@ -102,7 +106,7 @@ def main() -> int:
             vals = [v for run in runs if (v := ratio(run, num, den, key)) is not None]
             if vals:
                 cells.append(f"{name} {statistics.mean(vals):.3f} "
-                             f"(±{(max(vals) - min(vals)) / 2:.3f})")
+                             f"(spread {max(vals) - min(vals):.3f})")
         print(f"  {label}: " + ", ".join(cells))
     if args.pio:
         samples, sizes = parse(args.pio)

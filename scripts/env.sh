@@ -2,6 +2,11 @@
 #
 # OXDMA_CACHE   where the kernel source, kernel build and venv live
 #               (default: $XDG_CACHE_HOME/oxdma or ~/.cache/oxdma)
+# OXDMA_KERNEL  which emulator kernel: "debug" (default; make check, make
+#               demo: KASAN, lockdep, kmemleak, DMA-API debug, the checkers
+#               the tests rely on) or "bench" (make bench: the same kernel
+#               without them, scripts/kconfig/bench.config, as boards run
+#               it, so that the checkers' cost does not swamp the drivers')
 # KDIR          a kernel build directory to build the modules against
 #               (default: the cached emulator kernel)
 
@@ -19,7 +24,20 @@ oxdma_kernel_tarball() {
 KVER=$(basename "$(oxdma_kernel_tarball)" .tar.xz)
 KVER=${KVER#linux-source-}
 KSRC=$OXDMA_CACHE/linux-source-$KVER
-KBUILD=$OXDMA_CACHE/build-$KVER
+OXDMA_KERNEL=${OXDMA_KERNEL:-debug}
+case $OXDMA_KERNEL in
+debug)	KBUILD=$OXDMA_CACHE/build-$KVER
+	KFRAGS=(debug oxdma)
+	# Where the modules are built: in the clone (M=); for the bench kernel
+	# in a copy of its sources (bindgen's output depends on the kernel).
+	MODOUT=$OXDMA_ROOT
+	INITRD=$OXDMA_ROOT/out/initramfs.cpio.gz ;;
+bench)	KBUILD=$OXDMA_CACHE/build-$KVER-bench
+	KFRAGS=(oxdma bench)
+	MODOUT=$OXDMA_ROOT/out/bench-src
+	INITRD=$OXDMA_ROOT/out/initramfs-bench.cpio.gz ;;
+*)	echo "OXDMA_KERNEL=$OXDMA_KERNEL: expected debug or bench" >&2; exit 2 ;;
+esac
 KDIR=${KDIR:-$KBUILD}
 
 # The kernel's Rust build needs the distro Rust 1.96 (rustc-web, with
