@@ -13,7 +13,7 @@
 
 use super::{device::raw, dmaengine::DmaAddr, ffi};
 use core::ptr::NonNull;
-use kernel::{bindings, device, error::from_err_ptr, prelude::*};
+use kernel::{bindings, build_assert, device, error::from_err_ptr, prelude::*, sync::Arc};
 
 /// A reserved, mapped register window (`reg` entry of a DT node).
 ///
@@ -137,6 +137,64 @@ impl MmioWindow {
             return Err(EINVAL);
         }
         Ok(addr)
+    }
+}
+
+/// A window checked once to span at least `SIZE` bytes, whose registers
+/// at constant offsets are then reached without a run-time check (a driver's
+/// hot path: `readl()`/`writel()` as the C drivers inline them, next to a
+/// bounds check per access).
+///
+/// # Invariants
+///
+/// `window.len() >= SIZE`.
+pub(crate) struct Regs<const SIZE: usize> {
+    window: Arc<MmioWindow>,
+}
+
+impl<const SIZE: usize> Regs<SIZE> {
+    /// The registers of `window`.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if the window is shorter than `SIZE` bytes.
+    pub(crate) fn new(window: Arc<MmioWindow>) -> Result<Self> {
+        if window.len < SIZE {
+            return Err(EINVAL);
+        }
+        // INVARIANT: Checked above.
+        Ok(Self { window })
+    }
+
+    /// The window, e.g. for a DMA channel's device side.
+    pub(crate) fn window(&self) -> &Arc<MmioWindow> {
+        &self.window
+    }
+
+    /// The register at `offset`, which the compiler must see is aligned and
+    /// inside `SIZE` (a build error otherwise).
+    #[inline(always)]
+    fn reg(&self, offset: usize) -> *mut kernel::ffi::c_void {
+        build_assert!(offset % 4 == 0 && offset + 4 <= SIZE);
+        // In the mapped window: `offset + 4 <= SIZE <= len` (type
+        // invariant).
+        self.window.base.as_ptr().wrapping_byte_add(offset)
+    }
+
+    /// Reads the 32-bit register at `offset` (`readl()`).
+    #[inline(always)]
+    pub(crate) fn read32(&self, offset: usize) -> u32 {
+        let reg = self.reg(offset);
+        // SAFETY: `reg` is an aligned register in the mapped window.
+        unsafe { bindings::readl(reg) }
+    }
+
+    /// Writes the 32-bit register at `offset` (`writel()`).
+    #[inline(always)]
+    pub(crate) fn write32(&self, value: u32, offset: usize) {
+        let reg = self.reg(offset);
+        // SAFETY: `reg` is an aligned register in the mapped window.
+        unsafe { bindings::writel(value, reg) };
     }
 }
 

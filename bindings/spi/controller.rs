@@ -89,7 +89,8 @@ pub(crate) trait Controller: Send + Sync + Sized + 'static {
 
     /// Whether `xfer` should go through DMA: the core then maps it for the
     /// channels before `transfer_one` (`spi_controller.can_dma`). Only
-    /// asked of a controller registered with channels.
+    /// asked of a controller registered with channels, about transfers of
+    /// at least [`Limits::dma_min_len`] bytes.
     fn can_dma(
         &self,
         _spi: &SpiDevice<'_>,
@@ -116,6 +117,9 @@ pub(crate) struct Limits {
     /// Largest transfer in bytes, which the core splits longer ones at
     /// (`max_transfer_size`); `None` for no limit.
     pub(crate) max_transfer_size: Option<usize>,
+    /// Transfers shorter than this (bytes) are never mapped for DMA:
+    /// [`Controller::can_dma`] is not asked about them.
+    pub(crate) dma_min_len: u32,
 }
 
 /// One of a controller's two DMA channels.
@@ -295,6 +299,7 @@ impl<T: Controller> Registration<T> {
             max_speed_hz: limits.max_speed_hz,
             min_speed_hz: limits.min_speed_hz,
             max_transfer_size: limits.max_transfer_size.unwrap_or(0),
+            dma_min_len: limits.dma_min_len,
         };
         let data = core::ptr::from_ref(&*inner).cast_mut().cast::<c_void>();
         // SAFETY: `dev` is bound; `inner.ops` and `data` live until after
@@ -350,6 +355,17 @@ unsafe fn state<'a, T: Controller>(
 ) -> Option<&'a UnsafeCell<DeviceState<T>>> {
     // SAFETY: `spi` is valid (caller).
     let p = unsafe { ffi::oxdma_spi_get_ctldata(spi) };
+    // SAFETY: `p` is `spi`'s controller state; the rest per the caller.
+    unsafe { state_of::<T>(p) }
+}
+
+/// The device state from its controller-state pointer (`spi_get_ctldata()`,
+/// which the C trampolines pass).
+///
+/// # Safety
+///
+/// As [`state`], for the device whose controller state `p` is.
+unsafe fn state_of<'a, T: Controller>(p: *mut c_void) -> Option<&'a UnsafeCell<DeviceState<T>>> {
     // SAFETY: Only `setup_callback::<T>` sets it, to a leaked box, until
     // `cleanup_callback::<T>` takes it back.
     NonNull::new(p.cast::<UnsafeCell<DeviceState<T>>>()).map(|p| unsafe { p.as_ref() })
@@ -495,23 +511,26 @@ unsafe extern "C" fn cleanup_callback<T: Controller>(data: *mut c_void, spi: *mu
 ///
 /// # Safety
 ///
-/// Called by the SPI core with the registered `data` and the message it
-/// pumps, under `io_mutex`.
+/// Called by the SPI core, through the C trampoline, with the registered
+/// `data`, the device of the message it pumps and that device's controller
+/// state, under `io_mutex`.
 unsafe extern "C" fn prepare_message_callback<T: Controller>(
     data: *mut c_void,
-    msg: *mut ffi::spi_message,
+    spi: *mut ffi::spi_device,
+    state: *mut c_void,
 ) -> c_int {
     if !T::HAS_PREPARE_MESSAGE {
         return 0;
     }
-    // SAFETY: The core calls back with the registered `data` and the
-    // message it pumps, under `io_mutex`.
-    let (inner, spi) = unsafe {
-        let spi = ffi::oxdma_spi_message_spi(msg);
-        (inner::<T>(data), SpiDevice::from_raw(spi))
+    // SAFETY: Per the function's safety requirements.
+    let (inner, spi, s) = unsafe {
+        (
+            inner::<T>(data),
+            SpiDevice::from_raw(spi),
+            state_of::<T>(state),
+        )
     };
-    // SAFETY: `io_mutex` is held.
-    let Some(s) = (unsafe { state::<T>(spi.as_raw()) }) else {
+    let Some(s) = s else {
         return EINVAL.to_errno();
     };
     // SAFETY: `io_mutex` is held: only shared references meanwhile.
@@ -525,25 +544,26 @@ unsafe extern "C" fn prepare_message_callback<T: Controller>(
 ///
 /// # Safety
 ///
-/// Called by the SPI core with the registered `data`, a device of the
-/// controller and its current transfer, under `io_mutex`.
+/// Called by the SPI core, through the C trampoline, with the registered
+/// `data`, a device of the controller and its controller state, and its
+/// current transfer, under `io_mutex`.
 unsafe extern "C" fn transfer_one_callback<T: Controller>(
     data: *mut c_void,
     spi: *mut ffi::spi_device,
+    state: *mut c_void,
     xfer: *mut ffi::spi_transfer,
 ) -> c_int {
-    // SAFETY: The core calls back with the registered `data`, a device of
-    // the controller and its current transfer, under `io_mutex`, and
-    // completes the transfer when this returns 0 (or fails it).
-    let (inner, spi, mut xfer) = unsafe {
+    // SAFETY: Per the function's safety requirements; the core completes
+    // the transfer when this returns 0 (or fails it).
+    let (inner, spi, mut xfer, s) = unsafe {
         (
             inner::<T>(data),
             SpiDevice::from_raw(spi),
             Transfer::from_raw(xfer),
+            state_of::<T>(state),
         )
     };
-    // SAFETY: `io_mutex` is held.
-    let Some(s) = (unsafe { state::<T>(spi.as_raw()) }) else {
+    let Some(s) = s else {
         return EINVAL.to_errno();
     };
     // SAFETY: `io_mutex` is held: only shared references meanwhile.
@@ -585,25 +605,25 @@ unsafe extern "C" fn handle_err_callback<T: Controller>(
 ///
 /// # Safety
 ///
-/// Called by the SPI core with the registered `data`, a device of the
-/// controller and a transfer of the message it maps, under `io_mutex`.
+/// Called by the SPI core, through the C trampoline, with the registered
+/// `data`, a device of the controller and its controller state, and a
+/// transfer of the message it maps, under `io_mutex`.
 unsafe extern "C" fn can_dma_callback<T: Controller>(
     data: *mut c_void,
     spi: *mut ffi::spi_device,
+    state: *mut c_void,
     xfer: *mut ffi::spi_transfer,
 ) -> bool {
-    // SAFETY: The core calls back with the registered `data`, a device of
-    // the controller and a transfer of its message being mapped, under
-    // `io_mutex`.
-    let (inner, spi, xfer) = unsafe {
+    // SAFETY: Per the function's safety requirements.
+    let (inner, spi, xfer, s) = unsafe {
         (
             inner::<T>(data),
             SpiDevice::from_raw(spi),
             Transfer::from_raw(xfer),
+            state_of::<T>(state),
         )
     };
-    // SAFETY: `io_mutex` is held.
-    let Some(s) = (unsafe { state::<T>(spi.as_raw()) }) else {
+    let Some(s) = s else {
         return false;
     };
     // SAFETY: `io_mutex` is held: only shared references meanwhile.

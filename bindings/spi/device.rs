@@ -42,14 +42,14 @@ impl core::ops::BitOr for Mode {
 }
 
 /// An SPI device on the controller, lent to a [`super::Controller`]
-/// operation for its duration.
+/// operation for its duration. Its fields are read when asked for (the
+/// per-transfer operations need none).
 ///
 /// # Invariants
 ///
 /// `raw` is a registered `spi_device` of the controller, valid for `'a`.
 pub(crate) struct SpiDevice<'a> {
     raw: *mut ffi::spi_device,
-    info: ffi::oxdma_spi_device_info,
     _p: PhantomData<&'a ffi::spi_device>,
 }
 
@@ -59,19 +59,23 @@ impl SpiDevice<'_> {
     /// `raw` must be a registered `spi_device`, valid while the result
     /// lives.
     pub(super) unsafe fn from_raw(raw: *mut ffi::spi_device) -> Self {
-        let mut info = ffi::oxdma_spi_device_info::default();
-        // SAFETY: `raw` is valid (caller); `info` is valid for writes.
-        unsafe { ffi::oxdma_spi_device_info(raw, &mut info) };
         // INVARIANT: Per the safety requirements.
         Self {
             raw,
-            info,
             _p: PhantomData,
         }
     }
 
     pub(super) fn as_raw(&self) -> *mut ffi::spi_device {
         self.raw
+    }
+
+    fn info(&self) -> ffi::oxdma_spi_device_info {
+        let mut info = ffi::oxdma_spi_device_info::default();
+        // SAFETY: `raw` is valid (type invariant); `info` is valid for
+        // writes.
+        unsafe { ffi::oxdma_spi_device_info(self.raw, &mut info) };
+        info
     }
 
     /// The device, for messages and its DT node.
@@ -82,23 +86,23 @@ impl SpiDevice<'_> {
 
     /// Its mode bits.
     pub(crate) fn mode(&self) -> Mode {
-        Mode(self.info.mode)
+        Mode(self.info().mode)
     }
 
     /// Its maximum clock rate in Hz (`spi-max-frequency`, capped by the
     /// controller's).
     pub(crate) fn max_speed_hz(&self) -> u32 {
-        self.info.max_speed_hz
+        self.info().max_speed_hz
     }
 
     /// Its first chip select (`reg`).
     pub(crate) fn chip_select(&self) -> u8 {
-        self.info.chip_select
+        self.info().chip_select
     }
 
     /// Whether the core drives its chip select as a GPIO (`cs-gpios`, or a
     /// native one converted by the registration).
     pub(crate) fn has_cs_gpio(&self) -> bool {
-        self.info.cs_gpio
+        self.info().cs_gpio
     }
 }

@@ -12,6 +12,7 @@ struct oxdma_spi_priv {
 	const struct oxdma_spi_ops *ops;
 	void *data;
 	size_t max_transfer_size;
+	unsigned int dma_min_len;
 };
 
 static struct oxdma_spi_priv *oxdma_spi_priv(struct spi_controller *ctlr)
@@ -41,7 +42,8 @@ static int oxdma_spi_prepare_message(struct spi_controller *ctlr,
 {
 	struct oxdma_spi_priv *p = oxdma_spi_priv(ctlr);
 
-	return p->ops->prepare_message(p->data, msg);
+	return p->ops->prepare_message(p->data, msg->spi,
+				       spi_get_ctldata(msg->spi));
 }
 
 static int oxdma_spi_transfer_one(struct spi_controller *ctlr,
@@ -50,7 +52,7 @@ static int oxdma_spi_transfer_one(struct spi_controller *ctlr,
 {
 	struct oxdma_spi_priv *p = oxdma_spi_priv(ctlr);
 
-	return p->ops->transfer_one(p->data, spi, xfer);
+	return p->ops->transfer_one(p->data, spi, spi_get_ctldata(spi), xfer);
 }
 
 static void oxdma_spi_handle_err(struct spi_controller *ctlr,
@@ -67,7 +69,10 @@ static bool oxdma_spi_can_dma(struct spi_controller *ctlr,
 {
 	struct oxdma_spi_priv *p = oxdma_spi_priv(ctlr);
 
-	return p->ops->can_dma(p->data, spi, xfer);
+	/* The core asks for every transfer of every message. */
+	if (xfer->len < p->dma_min_len)
+		return false;
+	return p->ops->can_dma(p->data, spi, spi_get_ctldata(spi), xfer);
 }
 
 static size_t oxdma_spi_max_transfer_size(struct spi_device *spi)
@@ -92,6 +97,7 @@ struct spi_controller *oxdma_spi_alloc_host(struct device *dev,
 	p->ops = ops;
 	p->data = data;
 	p->max_transfer_size = limits->max_transfer_size ?: SIZE_MAX;
+	p->dma_min_len = limits->dma_min_len;
 
 	ctlr->use_gpio_descriptors = true;
 	ctlr->mode_bits = limits->mode_bits;
@@ -143,11 +149,6 @@ void oxdma_spi_set_ctldata(struct spi_device *spi, void *state)
 	spi_set_ctldata(spi, state);
 }
 
-struct spi_device *oxdma_spi_message_spi(struct spi_message *msg)
-{
-	return msg->spi;
-}
-
 int oxdma_spi_get_native_cs_gpio(struct spi_device *spi, bool active_high)
 {
 	static const char * const pinctrl_compats[] = {
@@ -190,23 +191,6 @@ void oxdma_spi_put_native_cs_gpio(struct spi_device *spi)
 {
 	gpiod_put(spi_get_csgpiod(spi, 0));
 	spi_set_csgpiod(spi, 0, NULL);
-}
-
-void oxdma_spi_transfer_info(struct spi_transfer *xfer,
-			     struct oxdma_spi_transfer_info *info)
-{
-	info->tx_buf = xfer->tx_buf;
-	info->rx_buf = xfer->rx_buf;
-	info->len = xfer->len;
-	info->speed_hz = xfer->speed_hz;
-	info->tx_sg = xfer->tx_sg_mapped ? &xfer->tx_sg : NULL;
-	info->rx_sg = xfer->rx_sg_mapped ? &xfer->rx_sg : NULL;
-	info->cs_change = xfer->cs_change;
-}
-
-void oxdma_spi_transfer_set_effective_speed(struct spi_transfer *xfer, u32 hz)
-{
-	xfer->effective_speed_hz = hz;
 }
 
 void oxdma_spi_transfer_fail_no_start(struct spi_transfer *xfer)

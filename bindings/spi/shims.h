@@ -11,15 +11,28 @@
 
 #include <linux/spi/spi.h>
 
-/* The controller operations, each given the Rust data registered with it. */
+/* The fields of a spi_device the abstraction reads. */
+struct oxdma_spi_device_info {
+	u32 mode;
+	u32 max_speed_hz;
+	u8 chip_select;
+	u8 bits_per_word;
+	bool cs_gpio;
+};
+
+/*
+ * The controller operations, each given the Rust data registered with it;
+ * the per-device ones also the device's controller state
+ * (spi_get_ctldata()). Rust reads struct spi_transfer's fields in place.
+ */
 struct oxdma_spi_ops {
 	int (*setup)(void *data, struct spi_device *spi);
 	void (*cleanup)(void *data, struct spi_device *spi);
-	int (*prepare_message)(void *data, struct spi_message *msg);
-	int (*transfer_one)(void *data, struct spi_device *spi,
+	int (*prepare_message)(void *data, struct spi_device *spi, void *state);
+	int (*transfer_one)(void *data, struct spi_device *spi, void *state,
 			    struct spi_transfer *xfer);
 	void (*handle_err)(void *data, struct spi_message *msg);
-	bool (*can_dma)(void *data, struct spi_device *spi,
+	bool (*can_dma)(void *data, struct spi_device *spi, void *state,
 			struct spi_transfer *xfer);
 };
 
@@ -32,6 +45,8 @@ struct oxdma_spi_limits {
 	u32 min_speed_hz;
 	/* 0: no limit (SIZE_MAX) */
 	size_t max_transfer_size;
+	/* Shorter transfers are not mapped for DMA, can_dma not asked. */
+	unsigned int dma_min_len;
 };
 
 /*
@@ -48,21 +63,11 @@ struct spi_controller *oxdma_spi_alloc_host(struct device *dev,
 /* spi_controller_put(): drops an unregistered controller. */
 void oxdma_spi_controller_put(struct spi_controller *ctlr);
 
-/* The fields of a spi_device the abstraction reads. */
-struct oxdma_spi_device_info {
-	u32 mode;
-	u32 max_speed_hz;
-	u8 chip_select;
-	u8 bits_per_word;
-	bool cs_gpio;
-};
-
 void oxdma_spi_device_info(struct spi_device *spi,
 			   struct oxdma_spi_device_info *info);
 struct device *oxdma_spi_device_dev(struct spi_device *spi);
 void *oxdma_spi_get_ctldata(struct spi_device *spi);
 void oxdma_spi_set_ctldata(struct spi_device *spi, void *state);
-struct spi_device *oxdma_spi_message_spi(struct spi_message *msg);
 
 /*
  * Drives native chip select spi_get_chipselect(spi, 0) as its GPIO
@@ -77,22 +82,6 @@ struct spi_device *oxdma_spi_message_spi(struct spi_message *msg);
 int oxdma_spi_get_native_cs_gpio(struct spi_device *spi, bool active_high);
 void oxdma_spi_put_native_cs_gpio(struct spi_device *spi);
 
-/* The fields of a spi_transfer the abstraction reads. */
-struct oxdma_spi_transfer_info {
-	const void *tx_buf;
-	void *rx_buf;
-	unsigned int len;
-	u32 speed_hz;
-	/* The core-mapped tables: NULL unless mapped for DMA. */
-	struct sg_table *tx_sg;
-	struct sg_table *rx_sg;
-	bool cs_change;
-};
-
-void oxdma_spi_transfer_info(struct spi_transfer *xfer,
-			     struct oxdma_spi_transfer_info *info);
-void oxdma_spi_transfer_set_effective_speed(struct spi_transfer *xfer,
-					    u32 hz);
 /*
  * Flags a failed DMA-mapped transfer as not started
  * (SPI_TRANS_FAIL_NO_START): the core unmaps it and retries it without DMA.

@@ -18,19 +18,18 @@ use kernel::{bindings, new_spinlock_irq, prelude::*, sync::SpinLockIrq};
 /// The current transfer of a message, lent to
 /// [`super::Controller::transfer_one`] (or, read-only, to
 /// [`super::Controller::can_dma`]) until it returns: the operation moves
-/// all of it before returning.
+/// all of it before returning. Its fields are read in place.
 ///
 /// # Invariants
 ///
-/// `raw` is the current transfer of the controller, valid for `'a`; the
-/// `len` bytes at `info.tx_buf` (if not null) are readable and at
-/// `info.rx_buf` (if not null) writable for `'a` (the client's promise to
-/// the SPI core); a non-null `info.tx_sg`/`info.rx_sg` is the table the
-/// core mapped the buffer in for the controller's DMA channels, and then
-/// the device owns that buffer.
+/// `raw` is the current transfer of the controller, valid for `'a`, whose
+/// fields the core does not change meanwhile; the `len` bytes at `tx_buf`
+/// (if not null) are readable and at `rx_buf` (if not null) writable for
+/// `'a` (the client's promise to the SPI core); `tx_sg` if `tx_sg_mapped`
+/// (`rx_sg` if `rx_sg_mapped`) is the table the core mapped the buffer in
+/// for the controller's DMA channels, and then the device owns that buffer.
 pub(crate) struct Transfer<'a> {
     raw: *mut ffi::spi_transfer,
-    info: ffi::oxdma_spi_transfer_info,
     _p: PhantomData<&'a mut ffi::spi_transfer>,
 }
 
@@ -38,55 +37,79 @@ impl Transfer<'_> {
     /// # Safety
     ///
     /// `raw` must be the controller's current transfer, valid while the
-    /// result lives, with buffers as the type invariant states.
+    /// result lives, as the type invariant states.
     pub(super) unsafe fn from_raw(raw: *mut ffi::spi_transfer) -> Self {
-        let mut info = ffi::oxdma_spi_transfer_info::default();
-        // SAFETY: `raw` is valid (caller); `info` is valid for writes.
-        unsafe { ffi::oxdma_spi_transfer_info(raw, &mut info) };
         // INVARIANT: Per the safety requirements.
         Self {
             raw,
-            info,
             _p: PhantomData,
         }
     }
 
+    /// The transfer's fields.
+    fn fields(&self) -> &ffi::spi_transfer {
+        // SAFETY: `raw` is valid and its fields unchanged while `self`
+        // lives (type invariant).
+        unsafe { &*self.raw }
+    }
+
     /// The length in bytes (both directions).
     pub(crate) fn len(&self) -> usize {
-        self.info.len as usize
+        self.fields().len as usize
     }
 
     /// Whether the transfer has no bytes (the core does not pass those).
     pub(crate) fn is_empty(&self) -> bool {
-        self.info.len == 0
+        self.fields().len == 0
     }
 
     /// The requested clock rate in Hz (the device's, or the transfer's
     /// own `speed_hz`).
     pub(crate) fn speed_hz(&self) -> u32 {
-        self.info.speed_hz
+        self.fields().speed_hz
     }
 
     /// Whether the client sends data (else the controller sends zeros).
     pub(crate) fn has_tx(&self) -> bool {
-        !self.info.tx_buf.is_null()
+        !self.fields().tx_buf.is_null()
     }
 
     /// Whether the client receives data (else it is discarded).
     pub(crate) fn has_rx(&self) -> bool {
-        !self.info.rx_buf.is_null()
+        !self.fields().rx_buf.is_null()
     }
 
     /// Whether the core mapped the buffers for DMA (`can_dma` said so).
     pub(crate) fn is_dma_mapped(&self) -> bool {
-        !self.info.tx_sg.is_null() || !self.info.rx_sg.is_null()
+        self.fields().tx_sg_mapped || self.fields().rx_sg_mapped
+    }
+
+    /// The core-mapped tables, (TX, RX), each null unless mapped.
+    fn tables(&self) -> (*mut bindings::sg_table, *mut bindings::sg_table) {
+        let f = self.fields();
+        // SAFETY: `raw` is valid (type invariant): field addresses.
+        unsafe {
+            (
+                if f.tx_sg_mapped {
+                    &raw mut (*self.raw).tx_sg
+                } else {
+                    core::ptr::null_mut()
+                },
+                if f.rx_sg_mapped {
+                    &raw mut (*self.raw).rx_sg
+                } else {
+                    core::ptr::null_mut()
+                },
+            )
+        }
     }
 
     /// Records the clock rate in Hz the controller ran at
     /// (`effective_speed_hz`).
     pub(crate) fn set_effective_speed_hz(&mut self, hz: u32) {
-        // SAFETY: `raw` is valid (type invariant) and lent mutably.
-        unsafe { ffi::oxdma_spi_transfer_set_effective_speed(self.raw, hz) };
+        // SAFETY: `raw` is valid (type invariant) and lent mutably; the core
+        // reads this field after the operation.
+        unsafe { (*self.raw).effective_speed_hz = hz };
     }
 
     /// Asks the core to unmap this DMA-mapped transfer and call
@@ -111,9 +134,10 @@ impl Transfer<'_> {
         }
         // INVARIANT: The buffers are the transfer's, not mapped (above),
         // reachable while `self` is borrowed.
+        let f = self.fields();
         Ok(Pio {
-            tx: self.info.tx_buf.cast(),
-            rx: self.info.rx_buf.cast(),
+            tx: f.tx_buf.cast(),
+            rx: f.rx_buf.cast(),
             len: self.len(),
             tx_pos: 0,
             rx_pos: 0,
@@ -145,20 +169,21 @@ impl Transfer<'_> {
             return Err(EINVAL);
         }
         let chans = [dma.tx().as_raw(), dma.rx().as_raw()];
-        let tx_returned = AtomicBool::new(self.info.tx_sg.is_null());
-        let rx_returned = AtomicBool::new(self.info.rx_sg.is_null());
+        let (tx_sg, rx_sg) = self.tables();
+        let tx_returned = AtomicBool::new(tx_sg.is_null());
+        let rx_returned = AtomicBool::new(rx_sg.is_null());
         // INVARIANT: The core mapped `tx_sg` for the TX channel's DMA device
         // and `rx_sg` for the RX channel's (`spi_map_msg()`), until the
         // message is finalised, which waits for `transfer_one` to return.
-        let tx = (!self.info.tx_sg.is_null()).then(|| DmaSg {
-            sgt: self.info.tx_sg,
+        let tx = (!tx_sg.is_null()).then(|| DmaSg {
+            sgt: tx_sg,
             dev: dma.tx().raw_dma_device(),
             chans,
             returned: &tx_returned,
             _dir: PhantomData,
         });
-        let rx = (!self.info.rx_sg.is_null()).then(|| DmaSg {
-            sgt: self.info.rx_sg,
+        let rx = (!rx_sg.is_null()).then(|| DmaSg {
+            sgt: rx_sg,
             dev: dma.rx().raw_dma_device(),
             chans,
             returned: &rx_returned,

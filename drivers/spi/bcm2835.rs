@@ -10,9 +10,10 @@
 //! streaming mapping per device (the `CS` value that clears the RX FIFO
 //! during send-only transfers).
 //!
-//! Unlike the C driver, `transfer_one` waits for its transfer itself, and
-//! in interrupt mode the handler only wakes it: the buffers are reached in
-//! process context, through the SPI abstraction's `Pio`. A DMA-mapped
+//! Unlike the C driver, `transfer_one` waits for its transfer itself: in
+//! interrupt mode it lends the transfer's `Pio` (the SPI abstraction's
+//! cursors over its buffers) to the handler through a `PioSlot` and takes
+//! it back before returning, so no buffer outlives the call. A DMA-mapped
 //! transfer whose first scatter-gather entry is not a multiple of 4 bytes
 //! (a vmalloc'ed buffer starting mid-page) is retried by the core without
 //! DMA, where the C driver sends a few bytes by PIO first.
@@ -46,7 +47,7 @@ use bindings::{
         consumer::{Callback, DmaChannel, ReusableKey},
         Completion as DmaCompletion, PrepFlags, TransferDirection, TxResult,
     },
-    mmio::MmioWindow,
+    mmio::{MmioWindow, Regs},
     platform::request_irq,
     spi::{
         Controller, Limits, Mode, Pio, PioSlot, Registration, Side, SpiDevice, SpiDma, Transfer,
@@ -58,7 +59,7 @@ use regs::cs;
 /// `polling_limit_us` of the C driver).
 const POLLING_LIMIT_US: u32 = 30;
 /// DMA from this length in bytes (`BCM2835_SPI_DMA_MIN_LENGTH`).
-const DMA_MIN_LEN: usize = 96;
+const DMA_MIN_LEN: u32 = 96;
 /// Longest transfer in bytes: DLEN is 16 bits, kept a multiple of 4.
 const MAX_DMA_LEN: usize = 65532;
 /// Added to a transfer's time on the wire before it times out (ms).
@@ -101,28 +102,31 @@ impl Callback for Wake {
 
 /// Moves bytes between the FIFOs and `pio`: reads what the RX FIFO holds,
 /// writes what the TX FIFO takes (`bcm2835_rd_fifo()`, `bcm2835_wr_fifo()`).
-fn pump_fifo(regs: &MmioWindow, pio: &mut Pio<'_>) {
-    let read = |reg| regs.read32(reg).unwrap_or(0);
-    while pio.rx_left() > 0 && read(regs::CS) & cs::RXD != 0 {
-        pio.push_rx(read(regs::FIFO) as u8);
+#[inline(always)]
+fn pump_fifo(regs: &SpiRegs, pio: &mut Pio<'_>) {
+    while pio.rx_left() > 0 && regs.read32(regs::CS) & cs::RXD != 0 {
+        pio.push_rx(regs.read32(regs::FIFO) as u8);
     }
-    while pio.tx_left() > 0 && read(regs::CS) & cs::TXD != 0 {
-        let _ = regs.write32(pio.next_tx().unwrap_or(0).into(), regs::FIFO);
+    while pio.tx_left() > 0 && regs.read32(regs::CS) & cs::TXD != 0 {
+        regs.write32(pio.next_tx().unwrap_or(0).into(), regs::FIFO);
     }
 }
+
+/// SPI0's registers.
+type SpiRegs = Regs<{ regs::WINDOW }>;
 
 /// The controller interrupt (`bcm2835_spi_interrupt()`): moves the bytes
 /// of the transfer lent to it; once all are received, or if none is lent,
 /// masks the FIFO interrupts and wakes the transfer.
 struct SpiIrq {
-    regs: Arc<MmioWindow>,
+    regs: Arc<SpiRegs>,
     wake: Arc<Wake>,
     pio: Arc<PioSlot>,
 }
 
 impl irq::Handler for SpiIrq {
     fn handle(&self) -> IrqReturn {
-        let c = self.regs.read32(regs::CS).unwrap_or(0);
+        let c = self.regs.read32(regs::CS);
         // Shared line: not ours unless our interrupts are enabled.
         if c & cs::INTR == 0 {
             return IrqReturn::None;
@@ -138,12 +142,11 @@ impl irq::Handler for SpiIrq {
                 0
             };
             for _ in 0..ready.min(pio.rx_left()) {
-                pio.push_rx(self.regs.read32(regs::FIFO).unwrap_or(0) as u8);
+                pio.push_rx(self.regs.read32(regs::FIFO) as u8);
             }
             if c & cs::DONE != 0 {
                 for _ in 0..pio.tx_left().min(regs::FIFO_SIZE) {
-                    let _ = self
-                        .regs
+                    self.regs
                         .write32(pio.next_tx().unwrap_or(0).into(), regs::FIFO);
                 }
             }
@@ -151,8 +154,7 @@ impl irq::Handler for SpiIrq {
             pio.rx_left() > 0
         });
         if more != Some(true) {
-            let _ = self
-                .regs
+            self.regs
                 .write32(c & cs::CONTROL & !(cs::INTR | cs::INTD), regs::CS);
             self.wake.done.complete();
         }
@@ -203,14 +205,18 @@ impl Counters {
     }
 }
 
+/// Counts a transfer. Transfers are serialised (the core's `io_mutex`), so
+/// a load and a store do, as the C driver's plain increments.
 fn count(c: &Pin<KBox<File<AtomicU64>>>) {
-    c.fetch_add(1, Ordering::Relaxed);
+    c.store(c.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
 }
 
 /// Per-device state (`struct bcm2835_spidev`).
 struct SpiDev {
     /// `CS` for its messages: mode and chip select, not yet active.
     prepare_cs: u32,
+    /// Data in and out on one line (`SPI_3WIRE`).
+    three_wire: bool,
     /// The RX channel's reusable loop that writes the device's clear-RX
     /// `CS` word (a streaming mapping) during send-only DMA transfers.
     clear_rx: Option<ReusableKey>,
@@ -218,7 +224,7 @@ struct SpiDev {
 
 /// The controller (`struct bcm2835_spi`).
 struct Bcm2835Spi {
-    regs: Arc<MmioWindow>,
+    regs: Arc<SpiRegs>,
     wake: Arc<Wake>,
     /// The interrupt-mode transfer's buffers, lent to the handler.
     pio: Arc<PioSlot>,
@@ -231,24 +237,16 @@ struct Bcm2835Spi {
 }
 
 impl Bcm2835Spi {
-    fn read(&self, reg: usize) -> u32 {
-        self.regs.read32(reg).unwrap_or(0)
-    }
-
-    fn write(&self, value: u32, reg: usize) {
-        let _ = self.regs.write32(value, reg);
-    }
-
     /// `bcm2835_spi_reset_hw()`: interrupts, DMA and the transfer off,
     /// FIFOs cleared, DONE written (erratum), DLEN 0.
     fn reset_hw(&self) {
-        let c = self.read(regs::CS) & cs::CONTROL;
+        let c = self.regs.read32(regs::CS) & cs::CONTROL;
         let c = (c & !(cs::INTR | cs::INTD | cs::DMAEN | cs::TA))
             | cs::DONE
             | cs::CLEAR_RX
             | cs::CLEAR_TX;
-        self.write(c, regs::CS);
-        self.write(0, regs::DLEN);
+        self.regs.write32(c, regs::CS);
+        self.regs.write32(0, regs::DLEN);
     }
 
     /// The clock divider for `hz` and the rate it gives, in Hz.
@@ -288,11 +286,12 @@ impl Bcm2835Spi {
         count(&self.counters.polling);
         let len = xfer.len();
         let mut pio = xfer.pio()?;
-        self.write(c | cs::TA, regs::CS);
+        self.regs.write32(c | cs::TA, regs::CS);
         // The FIFO is empty after a reset: fill it without asking
         // (`bcm2835_wr_fifo_blind()`).
         for _ in 0..pio.tx_left().min(regs::FIFO_SIZE) {
-            self.write(pio.next_tx().unwrap_or(0).into(), regs::FIFO);
+            self.regs
+                .write32(pio.next_tx().unwrap_or(0).into(), regs::FIFO);
         }
         let limit_us = i64::from(POLLING_LIMIT_US) + 20_000;
         let mut clock = Lazy::default();
@@ -314,12 +313,13 @@ impl Bcm2835Spi {
         let timeout = Self::timeout_ms(len, rate);
         // The FIFO filled with interrupts off, then the handler moves the
         // rest.
-        self.write(c | cs::TA, regs::CS);
+        self.regs.write32(c | cs::TA, regs::CS);
         pump_fifo(&self.regs, pio);
         if pio.rx_left() > 0 {
             let woken = pio.lend(&self.pio, || {
                 self.wake.arm();
-                self.write(c | cs::TA | cs::INTR | cs::INTD, regs::CS);
+                self.regs
+                    .write32(c | cs::TA | cs::INTR | cs::INTD, regs::CS);
                 self.wake.done.wait_timeout_ms(timeout)
             })?;
             if !woken || pio.rx_left() > 0 {
@@ -439,8 +439,8 @@ impl Bcm2835Spi {
             }
             None => (None, Some(chans.tx().run_reusable(fill)?)),
         };
-        self.write(len as u32, regs::DLEN);
-        self.write(c | cs::TA | cs::DMAEN, regs::CS);
+        self.regs.write32(len as u32, regs::DLEN);
+        self.regs.write32(c | cs::TA | cs::DMAEN, regs::CS);
         chans.tx().issue_pending();
 
         let timeout = Self::timeout_ms(len, rate);
@@ -459,8 +459,8 @@ impl Bcm2835Spi {
             // `bcm2835_spi_dma_tx_done()`: the TX DMA is done, the FIFO
             // may not be; keep clearing RX until the block is idle.
             let mut clock = Lazy::default();
-            while self.read(regs::CS) & cs::DONE == 0 {
-                self.write(clear_rx_cs(c), regs::CS);
+            while self.regs.read32(regs::CS) & cs::DONE == 0 {
+                self.regs.write32(clear_rx_cs(c), regs::CS);
                 if clock.micros_past(i64::from(timeout) * 1000) {
                     dev_err!(
                         spi.device(),
@@ -544,6 +544,7 @@ impl Controller for Bcm2835Spi {
         };
         Ok(SpiDev {
             prepare_cs: c,
+            three_wire: mode.contains(Mode::THREE_WIRE),
             clear_rx,
         })
     }
@@ -556,7 +557,7 @@ impl Controller for Bcm2835Spi {
 
     fn prepare_message(&self, _spi: &SpiDevice<'_>, dev: &SpiDev) -> Result {
         // Clock polarity before the core asserts chip select.
-        self.write(dev.prepare_cs, regs::CS);
+        self.regs.write32(dev.prepare_cs, regs::CS);
         Ok(())
     }
 
@@ -569,9 +570,9 @@ impl Controller for Bcm2835Spi {
     ) -> Result {
         let (cdiv, rate) = self.divider(xfer.speed_hz());
         xfer.set_effective_speed_hz(rate);
-        self.write(cdiv, regs::CLK);
+        self.regs.write32(cdiv, regs::CLK);
         let mut c = dev.prepare_cs;
-        if spi.mode().contains(Mode::THREE_WIRE) && xfer.has_rx() {
+        if dev.three_wire && xfer.has_rx() {
             c |= cs::REN;
         }
         if xfer.is_dma_mapped() {
@@ -595,10 +596,9 @@ impl Controller for Bcm2835Spi {
     }
 
     fn can_dma(&self, _spi: &SpiDevice<'_>, dev: &SpiDev, xfer: &Transfer<'_>) -> bool {
-        let (_, rate) = self.divider(xfer.speed_hz());
-        dev.clear_rx.is_some()
-            && xfer.len() >= DMA_MIN_LEN
-            && xfer.len() >= Self::polling_bytes(rate)
+        // At least `DMA_MIN_LEN` bytes (`Limits::dma_min_len`), and not
+        // polled (the C driver maps those, then polls).
+        dev.clear_rx.is_some() && xfer.len() >= Self::polling_bytes(self.divider(xfer.speed_hz()).1)
     }
 }
 
@@ -621,7 +621,7 @@ impl Drop for Driver {
     fn drop(&mut self) {
         let ctl = self.reg.driver();
         // Clear the FIFOs and leave the block idle, as the C remove.
-        ctl.write(cs::CLEAR_RX | cs::CLEAR_TX, regs::CS);
+        ctl.regs.write32(cs::CLEAR_RX | cs::CLEAR_TX, regs::CS);
         self.clk.disable_unprepare();
     }
 }
@@ -666,16 +666,14 @@ fn request_dma(
 
 fn probe(pdev: &platform::Device<Core<'_>>) -> Result<Driver> {
     let dev: &device::Device<device::Bound> = pdev.as_ref();
-    let regs = Arc::new(MmioWindow::request(dev, 0, c"oxdma_spi")?, GFP_KERNEL)?;
-    if regs.len() < regs::WINDOW {
-        dev_err!(
-            dev,
-            "reg: window of {} bytes, need {}\n",
-            regs.len(),
-            regs::WINDOW
-        );
-        return Err(EINVAL);
-    }
+    let window = Arc::new(MmioWindow::request(dev, 0, c"oxdma_spi")?, GFP_KERNEL)?;
+    let len = window.len();
+    let regs = Arc::new(
+        SpiRegs::new(window).inspect_err(|_| {
+            dev_err!(dev, "reg: window of {} bytes, need {}\n", len, regs::WINDOW)
+        })?,
+        GFP_KERNEL,
+    )?;
     let clk = Clk::get(dev, None).inspect_err(|e| dev_err!(dev, "could not get clk: {:?}\n", e))?;
     clk.prepare_enable()?;
     let clk_hz = u32::try_from(clk.rate().as_hz()).unwrap_or(u32::MAX);
@@ -686,7 +684,7 @@ fn probe(pdev: &platform::Device<Core<'_>>) -> Result<Driver> {
     }
     let r = (|| {
         let irq = pdev.irq_by_index(0)?;
-        let dma = request_dma(dev, &regs)?;
+        let dma = request_dma(dev, regs.window())?;
         let wake = Wake::new()?;
         let pio = Arc::pin_init(PioSlot::new(), GFP_KERNEL)?;
         let name = CString::try_from_fmt(fmt!("oxdma_spi-{}", dev.name()))?;
@@ -703,7 +701,7 @@ fn probe(pdev: &platform::Device<Core<'_>>) -> Result<Driver> {
             counters: Counters::new(&name)?,
         };
         // Initialise the block with the default polarities.
-        ctl.write(cs::CLEAR_RX | cs::CLEAR_TX, regs::CS);
+        ctl.regs.write32(cs::CLEAR_RX | cs::CLEAR_TX, regs::CS);
         request_irq(
             dev,
             irq,
@@ -723,6 +721,7 @@ fn probe(pdev: &platform::Device<Core<'_>>) -> Result<Driver> {
             max_speed_hz: clk_hz / 2,
             min_speed_hz: 0,
             max_transfer_size: dma.as_ref().map(|_| MAX_DMA_LEN),
+            dma_min_len: DMA_MIN_LEN,
         };
         let with_dma = dma.is_some();
         let reg = Registration::new(dev, ctl, &limits, dma)?;
