@@ -147,10 +147,16 @@ impl MmioWindow {
 ///
 /// # Invariants
 ///
-/// `window.len() >= SIZE`.
+/// `window.len() >= SIZE`; `base` is `window`'s.
 pub(crate) struct Regs<const SIZE: usize> {
+    base: NonNull<kernel::ffi::c_void>,
     window: Arc<MmioWindow>,
 }
+
+// SAFETY: As `MmioWindow` (`base` is its mapping, kept by `window`).
+unsafe impl<const SIZE: usize> Send for Regs<SIZE> {}
+// SAFETY: As `MmioWindow`.
+unsafe impl<const SIZE: usize> Sync for Regs<SIZE> {}
 
 impl<const SIZE: usize> Regs<SIZE> {
     /// The registers of `window`.
@@ -162,8 +168,11 @@ impl<const SIZE: usize> Regs<SIZE> {
         if window.len < SIZE {
             return Err(EINVAL);
         }
-        // INVARIANT: Checked above.
-        Ok(Self { window })
+        // INVARIANT: Checked above; its base.
+        Ok(Self {
+            base: window.base,
+            window,
+        })
     }
 
     /// The window, e.g. for a DMA channel's device side.
@@ -178,7 +187,7 @@ impl<const SIZE: usize> Regs<SIZE> {
         build_assert!(offset % 4 == 0 && offset + 4 <= SIZE);
         // In the mapped window: `offset + 4 <= SIZE <= len` (type
         // invariant).
-        self.window.base.as_ptr().wrapping_byte_add(offset)
+        self.base.as_ptr().wrapping_byte_add(offset)
     }
 
     /// Reads the 32-bit register at `offset` (`readl()`).

@@ -243,6 +243,52 @@ impl Pio<'_> {
         Some(b)
     }
 
+    /// Sends the next `n` bytes (at most those left) through `put`, called
+    /// once per byte in order: a FIFO filled without asking how much room
+    /// it has (`bcm2835_wr_fifo_blind()`).
+    #[inline(always)]
+    pub(crate) fn send(&mut self, n: usize, mut put: impl FnMut(u8)) {
+        let n = n.min(self.tx_left());
+        if self.tx.is_null() {
+            for _ in 0..n {
+                put(0);
+            }
+        } else {
+            // SAFETY: `tx_pos + n <= len`; `tx` is readable for `len` bytes
+            // (type invariant).
+            let src = unsafe { self.tx.add(self.tx_pos) };
+            for i in 0..n {
+                // SAFETY: `i < n`, within the bytes above. A raw read, no
+                // reference: `rx` may be the same buffer.
+                put(unsafe { src.add(i).read() });
+            }
+        }
+        self.tx_pos += n;
+    }
+
+    /// Receives the next `n` bytes (at most those left) from `get`, called
+    /// once per byte in order: a FIFO read without asking how much it holds
+    /// (`bcm2835_rd_fifo_blind()`).
+    #[inline(always)]
+    pub(crate) fn receive(&mut self, n: usize, mut get: impl FnMut() -> u8) {
+        let n = n.min(self.rx_left());
+        if self.rx.is_null() {
+            for _ in 0..n {
+                get();
+            }
+        } else {
+            // SAFETY: `rx_pos + n <= len`; `rx` is writable for `len` bytes
+            // (type invariant).
+            let dst = unsafe { self.rx.add(self.rx_pos) };
+            for i in 0..n {
+                // SAFETY: `i < n`, within the bytes above. A raw write, no
+                // reference: `tx` may be the same buffer.
+                unsafe { dst.add(i).write(get()) };
+            }
+        }
+        self.rx_pos += n;
+    }
+
     /// Lends the buffers to `slot` while `wait` runs (e.g. until the
     /// interrupt handler moved the rest, [`PioSlot::with`]), then takes them
     /// back with the progress made: once this returns, no handler reaches

@@ -141,14 +141,9 @@ impl irq::Handler for SpiIrq {
             } else {
                 0
             };
-            for _ in 0..ready.min(pio.rx_left()) {
-                pio.push_rx(self.regs.read32(regs::FIFO) as u8);
-            }
+            pio.receive(ready, || self.regs.read32(regs::FIFO) as u8);
             if c & cs::DONE != 0 {
-                for _ in 0..pio.tx_left().min(regs::FIFO_SIZE) {
-                    self.regs
-                        .write32(pio.next_tx().unwrap_or(0).into(), regs::FIFO);
-                }
+                pio.send(regs::FIFO_SIZE, |b| self.regs.write32(b.into(), regs::FIFO));
             }
             pump_fifo(&self.regs, pio);
             pio.rx_left() > 0
@@ -287,12 +282,8 @@ impl Bcm2835Spi {
         let len = xfer.len();
         let mut pio = xfer.pio()?;
         self.regs.write32(c | cs::TA, regs::CS);
-        // The FIFO is empty after a reset: fill it without asking
-        // (`bcm2835_wr_fifo_blind()`).
-        for _ in 0..pio.tx_left().min(regs::FIFO_SIZE) {
-            self.regs
-                .write32(pio.next_tx().unwrap_or(0).into(), regs::FIFO);
-        }
+        // The FIFO is empty after a reset: fill it without asking.
+        pio.send(regs::FIFO_SIZE, |b| self.regs.write32(b.into(), regs::FIFO));
         let limit_us = i64::from(POLLING_LIMIT_US) + 20_000;
         let mut clock = Lazy::default();
         while pio.rx_left() > 0 {
