@@ -130,9 +130,26 @@ def spidev_loopback(spi: str, provider: str):
                        log_name=f"spi-loopback-{spi}-{provider}")
     steps = [f"loop-mode{m}-len{n}" for m in range(4) for n in (1, 3, 95, 96, 97, 4096, 65533)]
     run.check(expect_steps=["bind-spidev", *steps, "loop-message", "rmmod-spi"])
-    counts = {m[0]: int(m[1]) for m in re.findall(r"spi count_transfer_(\w+) (\d+)",
-                                                  run.scenario_log())}
+    log = run.scenario_log()
+    counts = {m[0]: int(m[1]) for m in re.findall(r"spi count_transfer_(\w+) (\d+)", log)}
     assert counts.get("dma", 0) > 0 and counts.get("polling", 0) > 0, counts
+    # DMA from 96 bytes (BCM2835_SPI_DMA_MIN_LENGTH), short ones polled,
+    # and 65533 bytes split at the 65532-byte DLEN limit (the last byte
+    # polled).
+    moved = re.findall(r"loop mode (\d) len (\d+) moved dma (\d+) polling (\d+) irq (\d+)", log)
+    assert len(moved) == len(steps), moved
+    for mode, n, dma, polling, irq in moved:
+        got = (int(dma), int(polling), int(irq))
+        n = int(n)
+        if n < 4:
+            want = got[0] == 0 and got[1] == 1 and got[2] == 0
+        elif n < 96:
+            want = got[0] == 0 and sum(got) == 1
+        elif n <= 65532:
+            want = got == (1, 0, 0)
+        else:
+            want = got[0] == 1 and sum(got) == 2
+        assert want, f"mode {mode}, {n} bytes: moved as (dma, polling, irq) {got}"
     return counts
 
 

@@ -11,9 +11,18 @@ step insmod-spidev insmod /lib/modules/intree/spidev.ko bufsiz=65536
 step bind-spidev sh -c 'echo spidev > /sys/bus/spi/devices/spi0.1/driver_override &&
 	echo spi0.1 > /sys/bus/spi/drivers/spidev/bind'
 step spidev-appears wait_for /dev/spidev0.1 50
+# counts: the driver's "dma polling irq" transfer counts.
+counts() {
+	echo $(cat $spi_debugfs/count_transfer_dma $spi_debugfs/count_transfer_polling \
+		$spi_debugfs/count_transfer_irq)
+}
 for mode in 0 1 2 3; do
 	for len in 1 3 95 96 97 4096 65533; do
+		before=$(counts)
 		step "loop-mode$mode-len$len" spidev-loop /dev/spidev0.1 $mode $len
+		# How the driver moved it: the transfers counted per mode.
+		say "loop mode $mode len $len moved $(echo $before $(counts) |
+			awk '{ print "dma", $4 - $1, "polling", $5 - $2, "irq", $6 - $3 }')"
 	done
 done
 # One message of four transfers, chip select deasserted between them.
