@@ -12,7 +12,7 @@
 
 OXDMA_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OXDMA_CACHE=${OXDMA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/oxdma}
-LLVM_VERSION=${LLVM_VERSION:-19}
+LLVM_VERSION=${LLVM_VERSION:-22}
 
 # The newest installed linux-source-7.x tarball (7.3 preferred).
 oxdma_kernel_tarball() {
