@@ -52,4 +52,9 @@ KMAKE=(make ARCH=arm64 "LLVM=-$LLVM_VERSION" RUSTC=/usr/bin/rustc
 # qemu/patches/, built in the cache. OXDMA_QEMU runs the guest on another
 # build instead (an experiment on the model).
 QEMU_DIR=$OXDMA_CACHE/qemu
+# Its configure options: aarch64 only, the minimal feature set.
+QEMU_CONFIGURE=(--python=/usr/bin/python3 --target-list=aarch64-softmmu
+		--without-default-features --enable-fdt=system --enable-pixman
+		--disable-docs --disable-werror --disable-download
+		--disable-install-blobs)
 QEMU=${OXDMA_QEMU:-$QEMU_DIR/build/qemu-system-aarch64}
