@@ -72,9 +72,9 @@ impl<T: Copy> DmaPool<T> {
     /// `ENOMEM`.
     pub(crate) fn alloc(self: &Arc<Self>, value: T) -> Result<PoolBlock<T>> {
         let mut dma: bindings::dma_addr_t = 0;
+        let pool = self.pool.as_ptr();
         // SAFETY: `pool` is live (type invariant); `dma` is valid for writes.
-        let vaddr =
-            unsafe { ffi::dma_pool_alloc(self.pool.as_ptr(), bindings::GFP_NOWAIT, &mut dma) };
+        let vaddr = unsafe { ffi::dma_pool_alloc(pool, bindings::GFP_NOWAIT, &mut dma) };
         let vaddr = NonNull::new(vaddr.cast::<T>()).ok_or(ENOMEM)?;
         let mut block = PoolBlock {
             pool: self.clone(),

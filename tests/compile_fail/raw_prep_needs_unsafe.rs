@@ -11,6 +11,8 @@ use kernel::prelude::*;
 /// code.
 pub(crate) fn case(chan: &DmaChannel<Nop>, addr: u64) -> Result {
     let (dir, flags) = (TransferDirection::MemToDev, PrepFlags::INTERRUPT);
+    // SAFETY: (control) built to check that the call compiles in `unsafe`,
+    // never loaded, so `addr` is never handed to an engine.
     // control: let desc = unsafe { chan.prep_slave_single_raw(addr, 4, dir, flags) }?;
     let desc = chan.prep_slave_single_raw(addr, 4, dir, flags)?; // compile_fail: E0133: call to unsafe function `DmaChannel::<H>::prep_slave_single_raw` is unsafe
     let _transfer = desc.submit()?;

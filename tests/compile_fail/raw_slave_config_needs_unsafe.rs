@@ -11,6 +11,8 @@ use kernel::prelude::*;
 /// code.
 pub(crate) fn case(chan: &mut DmaChannel<Nop>, addr: u64) -> Result {
     let mut config = SlaveConfig::new();
+    // SAFETY: (control) built to check that the call compiles in `unsafe`,
+    // never loaded, so `addr` is never handed to an engine.
     // control: unsafe { config.set_device(TransferDirection::MemToDev, addr, 4, 1) };
     config.set_device(TransferDirection::MemToDev, addr, 4, 1); // compile_fail: E0133: call to unsafe function `SlaveConfig::set_device` is unsafe
     chan.config(&mut config)

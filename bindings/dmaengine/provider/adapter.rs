@@ -307,10 +307,8 @@ unsafe extern "C" fn tx_status<C: ChannelOps>(
         // Submitted or issued, not started: all of it is left.
         // SAFETY: `vd` is a queued `DescBox<C>` (invariant of `DescBox`),
         // kept alive by the lock.
-        (
-            C::desc_len(unsafe { &(*vd.cast::<DescBox<C>>()).desc }),
-            false,
-        )
+        let desc = unsafe { &(*vd.cast::<DescBox<C>>()).desc };
+        (C::desc_len(desc), false)
     };
     let paused = running && c.paused.load(Ordering::Relaxed);
     drop(guard);
