@@ -51,7 +51,7 @@ def sd_round_trip(tmp_path, provider: str):
     image.write_bytes(data)
     run = run_scenario("bcm2835-sdhost", sd=image, append=f"oxdma.provider={provider}",
                        log_name=f"bcm2835-sdhost-{provider}")
-    run.check(expect_steps=["mmcblk0-appears", "sd-write", "sd-readback"])
+    run.check(expect_steps=["mmcblk0-appears", "sd-read", "sd-write", "sd-readback"])
     log = run.scenario_log()
     read = re.search(r"sd-read md5 ([0-9a-f]{32})", log)
     assert read and read.group(1) == hashlib.md5(data[:8 * MiB]).hexdigest()

@@ -50,6 +50,20 @@ wait_for() {
 	[ -e "$1" ]
 }
 
+# wait_for_disk DEV [TENTHS]: wait up to TENTHS tenths of a second (default
+# 50) for block device DEV to open and read. Its node appears in device_add()
+# before add_disk() makes the disk live (bdev_add(), block/genhd.c): an open
+# in between fails with ENXIO. udev waits for the disk's "add" uevent; we
+# have no udev, so we wait for a read to succeed.
+wait_for_disk() {
+	_n=${2:-50}
+	until dd if="$1" of=/dev/null bs=512 count=1 2>/dev/null; do
+		[ "$_n" -gt 0 ] || return 1
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+}
+
 # dmatest_all ITERATIONS: the kernel's dmatest (memcpy, data verified) on
 # every channel in /sys/class/dma; it prints its summaries to the kernel log.
 dmatest_all() {

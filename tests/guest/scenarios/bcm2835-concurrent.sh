@@ -5,7 +5,7 @@
 # reports its rounds and mismatches, and the host checks the last data
 # written into both image files.
 load_provider
-step mmcblk0-appears wait_for /dev/mmcblk0 100
+step mmcblk0-appears wait_for_disk /dev/mmcblk0 100
 for m in spi-bcm2835 mtd spi-nor mtd_blkdevs mtdblock; do
 	step "insmod-$m" insmod "/lib/modules/intree/$m.ko"
 done

@@ -10,7 +10,7 @@ say "dmaengine channels (/sys/class/dma):"
 show ls /sys/class/dma
 
 say "in-tree client: the SD host driver reads and writes the card (DREQ 13)"
-step mmcblk0-appears wait_for /dev/mmcblk0 100
+step mmcblk0-appears wait_for_disk /dev/mmcblk0 100
 show dd if=/dev/mmcblk0 of=/dev/null bs=64k count=64
 dd if=/dev/urandom of=/tmp/w bs=64k count=16 2>/dev/null
 step sd-write dd if=/tmp/w of=/dev/mmcblk0 bs=64k conv=fsync
