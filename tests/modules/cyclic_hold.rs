@@ -11,7 +11,7 @@
 //!   CLK register (a plain register, set to [`CLK_VALUE`]) into a ring
 //!   filled with [`FILL`]: it runs, writing memory, until stopped;
 //! - "tx"/"rx" (DREQ 6/7): a MEM_TO_DEV and a DEV_TO_MEM cyclic on SPI0's
-//!   FIFO in DMA mode (`tests/kunit/spi0.rs`), through a grant of DLEN.
+//!   FIFO in DMA mode (`tests/kunit/spi0.rs`), fed through DLEN grants.
 //!
 //! On rmmod (after the unbind), before terminating: SPI0 is granted
 //! [`PROBE`] bytes; with the engine stopped only what the TX FIFO holds
@@ -54,6 +54,8 @@ const PERIOD: usize = 4096;
 const RING: usize = 4 * PERIOD;
 /// Bytes granted to SPI0 at rmmod, to see whether DREQs are served.
 const PROBE: usize = 4096;
+/// Periods the SPI0-paced transfers must be seen to complete at insmod.
+const GRANTS: usize = 2;
 
 const FLAGS: PrepFlags = PrepFlags(PrepFlags::INTERRUPT.0 | PrepFlags::ACK.0);
 
@@ -74,6 +76,17 @@ impl Counter {
 
 fn calls(chan: &DmaChannel<Counter>) -> u32 {
     chan.callback().0.load(Ordering::Relaxed)
+}
+
+/// Whether `cond` holds within about 5 s (polled every 1 ms).
+fn wait_for(cond: impl Fn() -> bool) -> bool {
+    for _ in 0..5000 {
+        if cond() {
+            return true;
+        }
+        fsleep(Delta::from_millis(1));
+    }
+    cond()
 }
 
 /// Between the module and its worker, which owns the transfers.
@@ -134,14 +147,19 @@ fn hold(shared: &Shared) -> Result {
     unpaced.issue_pending();
     rx.issue_pending();
     tx.issue_pending();
-    spi.grant(15 * PERIOD)?;
-    let mut running = false;
-    for _ in 0..5000 {
-        if calls(&unpaced) >= 4 && calls(&rx) >= 2 {
-            running = true;
+    // Running: the unpaced ring wraps, and each SPI0-paced transfer calls
+    // back for every period granted. One period is granted at a time, once
+    // the previous one was called back: virt-dma calls a cyclic callback
+    // once for all the periods that elapsed before its tasklet ran, and
+    // under host load a grant of several periods can all go out meanwhile.
+    let mut running = wait_for(|| calls(&unpaced) >= 4);
+    for _ in 0..GRANTS {
+        if !running {
             break;
         }
-        fsleep(Delta::from_millis(1));
+        let before = (calls(&tx), calls(&rx));
+        spi.grant(PERIOD)?;
+        running = wait_for(|| calls(&tx) > before.0 && calls(&rx) > before.1);
     }
     pr_info!(
         "cyclic transfers {}: unpaced {} periods, tx {}, rx {}\n",
@@ -150,6 +168,17 @@ fn hold(shared: &Shared) -> Result {
         calls(&tx),
         calls(&rx)
     );
+    if !running {
+        // Where the SPI0-paced transfers stand: DLEN left of the last
+        // grant, SPI0's CS (FIFO flags), each transfer's state and residue.
+        pr_info!(
+            "SPI0 DLEN {} CS {:#x}; tx {:?}, rx {:?}\n",
+            spi.dlen(),
+            spi.cs(),
+            t_tx.status(),
+            t_rx.status()
+        );
+    }
     shared.running.store(running, Ordering::Relaxed);
     shared.started.complete_all();
     if running {
