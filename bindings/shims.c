@@ -12,6 +12,10 @@
 #include <linux/overflow.h>
 #include "shims.h"
 
+#ifdef OXDMA_SHIMS_INLINE
+#pragma clang attribute push([[gnu::always_inline]], apply_to = function)
+#endif
+
 const char *oxdma_dmaengine_get_direction_text(enum dma_transfer_direction dir)
 {
 	return dmaengine_get_direction_text(dir);
@@ -373,5 +377,9 @@ void oxdma_reinit_completion(struct completion *x)
 {
 	reinit_completion(x);
 }
+
+#ifdef OXDMA_SHIMS_INLINE
+#pragma clang attribute pop
+#endif
 
 #include "spi/shims.c"

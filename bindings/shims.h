@@ -11,6 +11,16 @@
 #include <linux/of.h>
 #include "virt-dma.h"
 
+/*
+ * Compiled to bitcode for the Rust object (bindings/Kbuild.shims, which
+ * defines OXDMA_SHIMS_INLINE), the shims are always inlined into their Rust
+ * callers, as the kernel's __rust_helper functions are: LLVM would
+ * otherwise refuse to inline C built with other attributes (e.g.
+ * -fno-delete-null-pointer-checks) into Rust. The .c files apply the
+ * attribute to their own functions (#pragma clang attribute), after their
+ * #includes; an out-of-line copy remains for callers through pointers.
+ */
+
 const char *oxdma_dmaengine_get_direction_text(enum dma_transfer_direction dir);
 
 /* virt-dma (drivers/dma/virt-dma.h) */

@@ -8,6 +8,10 @@
 #include <linux/spi/spi.h>
 #include "shims.h"
 
+#ifdef OXDMA_SHIMS_INLINE
+#pragma clang attribute push([[gnu::always_inline]], apply_to = function)
+#endif
+
 struct oxdma_spi_priv {
 	const struct oxdma_spi_ops *ops;
 	void *data;
@@ -197,3 +201,7 @@ void oxdma_spi_transfer_fail_no_start(struct spi_transfer *xfer)
 {
 	xfer->error |= SPI_TRANS_FAIL_NO_START;
 }
+
+#ifdef OXDMA_SHIMS_INLINE
+#pragma clang attribute pop
+#endif
