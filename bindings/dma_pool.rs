@@ -99,7 +99,8 @@ impl<T: Copy> Drop for DmaPool<T> {
 ///
 /// # Invariants
 ///
-/// `vaddr`/`dma` are a block of `pool`, owned by this handle.
+/// `vaddr`/`dma` are a block of `pool`, owned by this handle, holding a `T`
+/// (written at allocation).
 pub(crate) struct PoolBlock<T: Copy> {
     pool: Arc<DmaPool<T>>,
     vaddr: NonNull<T>,
@@ -123,6 +124,15 @@ impl<T: Copy> PoolBlock<T> {
         // SAFETY: `vaddr` is a live, aligned block of `size_of::<T>()` bytes
         // (type invariant); volatile, as the device may read it.
         unsafe { self.vaddr.as_ptr().write_volatile(value) };
+    }
+
+    /// What the block holds (the last value written: the device only reads
+    /// it).
+    pub(crate) fn read(&self) -> T {
+        // SAFETY: `vaddr` is a live, aligned block holding a `T` written by
+        // `DmaPool::alloc` or `write` (type invariant); volatile, as for
+        // `write`.
+        unsafe { self.vaddr.as_ptr().read_volatile() }
     }
 }
 

@@ -59,10 +59,10 @@ type Regs = DevresLt<IoMem<'static, { regs::WINDOW }>>;
 /// with the channel lock held, as the C driver's `bcm2835_dma_abort()`).
 const ABORT_POLLS: u32 = 10_000;
 
-/// A prepared transfer: its CBs as built (for residue) and as the engine
-/// reads them (pool blocks, chained).
+/// A prepared transfer: its CBs in pool blocks, chained, where the engine
+/// reads them (and residue reads them back, as
+/// `bcm2835_dma_desc_size_pos()` does).
 struct BcmDesc {
-    cbs: Chain<ControlBlock>,
     blocks: Chain<PoolBlock<ControlBlock>>,
     dir: Direction,
     cyclic: bool,
@@ -143,16 +143,19 @@ impl BcmChan {
         cyclic: bool,
     ) -> Result<BcmDesc> {
         let mut blocks = Chain::with_capacity(cbs.len())?;
-        for _ in 0..cbs.len() {
-            blocks.push(self.pool.alloc(ControlBlock::default())?)?;
+        for cb in cbs.iter() {
+            blocks.push(self.pool.alloc(*cb)?)?;
         }
+        // The builders leave `nextconbk` 0: only the CBs linked to another
+        // one are written again.
         cb::link(&mut cbs, |i| blocks[i].dma_address(), cyclic)?;
         for (block, cb) in blocks.iter_mut().zip(cbs.iter()) {
-            block.write(*cb);
+            if cb.nextconbk != 0 {
+                block.write(*cb);
+            }
         }
         let len = cbs.iter().map(|cb| cb.txfr_len as usize).sum();
         Ok(BcmDesc {
-            cbs,
             blocks,
             dir,
             cyclic,
@@ -238,7 +241,12 @@ impl BcmChan {
         let conblk = u64::from(regs.read(regs::CONBLK_AD));
         let pos = regs.read(reg);
         match active.blocks.iter().position(|b| b.dma_address() == conblk) {
-            Some(current) => cb::residue(&active.cbs, current, active.dir, pos),
+            Some(current) => cb::residue(
+                active.blocks.iter().map(PoolBlock::read),
+                current,
+                active.dir,
+                pos,
+            ),
             // Finished: the engine cleared CONBLK_AD after the last CB.
             None if conblk == 0 => 0,
             // Not started.

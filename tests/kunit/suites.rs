@@ -203,14 +203,32 @@ mod bcm2835_cb {
         big.source_ad = 0x1000;
         big.txfr_len = full;
         let cbs = [big; 5];
-        assert_eq!(residue(&cbs, 0, Direction::MemToMem, 0x1000), u32::MAX);
-        assert_eq!(residue(&cbs, 9, Direction::MemToMem, 0), u32::MAX);
-        assert_eq!(residue(&cbs, 4, Direction::MemToMem, 0x1000 + full), 0);
+        assert_eq!(
+            residue(cbs.iter().copied(), 0, Direction::MemToMem, 0x1000),
+            u32::MAX
+        );
+        assert_eq!(
+            residue(cbs.iter().copied(), 9, Direction::MemToMem, 0),
+            u32::MAX
+        );
+        assert_eq!(
+            residue(cbs.iter().copied(), 4, Direction::MemToMem, 0x1000 + full),
+            0
+        );
         // Before its start (modulo 2^32: far past it): all done.
-        assert_eq!(residue(&cbs, 4, Direction::MemToMem, 0x0fff), 0);
+        assert_eq!(
+            residue(cbs.iter().copied(), 4, Direction::MemToMem, 0x0fff),
+            0
+        );
         let wrap = memcpy_chain(0x1000, 0xffff_f000, 0x2000, full)?;
-        assert_eq!(residue(&wrap, 0, Direction::MemToMem, 0xffff_f800), 0x1800);
-        assert_eq!(residue(&wrap, 0, Direction::MemToMem, 0x0000_0800), 0x800);
+        assert_eq!(
+            residue(wrap.iter().copied(), 0, Direction::MemToMem, 0xffff_f800),
+            0x1800
+        );
+        assert_eq!(
+            residue(wrap.iter().copied(), 0, Direction::MemToMem, 0x0000_0800),
+            0x800
+        );
         Ok(())
     }
 
@@ -327,10 +345,22 @@ mod bcm2835_cb {
             LITE,
         )?;
         // DEV_TO_MEM follows DEST_AD, in the CB CONBLK_AD names.
-        assert_eq!(residue(&cbs, 0, Direction::DevToMem, 0x1000), 8192);
-        assert_eq!(residue(&cbs, 0, Direction::DevToMem, 0x1000 + 96), 8096);
-        assert_eq!(residue(&cbs, 1, Direction::DevToMem, 0x8000 + 4000), 96);
-        assert_eq!(residue(&cbs, 1, Direction::DevToMem, 0x8000 + 4096), 0);
+        assert_eq!(
+            residue(cbs.iter().copied(), 0, Direction::DevToMem, 0x1000),
+            8192
+        );
+        assert_eq!(
+            residue(cbs.iter().copied(), 0, Direction::DevToMem, 0x1000 + 96),
+            8096
+        );
+        assert_eq!(
+            residue(cbs.iter().copied(), 1, Direction::DevToMem, 0x8000 + 4000),
+            96
+        );
+        assert_eq!(
+            residue(cbs.iter().copied(), 1, Direction::DevToMem, 0x8000 + 4096),
+            0
+        );
         // The same buffer twice in one list: the position alone cannot
         // tell the CBs apart, CONBLK_AD can.
         let twice = [(0x1000u64, 4096usize), (0x1000, 4096)];
@@ -339,8 +369,14 @@ mod bcm2835_cb {
             twice.into_iter().map(Ok),
             LITE,
         )?;
-        assert_eq!(residue(&cbs, 0, Direction::MemToDev, 0x1000 + 100), 8092);
-        assert_eq!(residue(&cbs, 1, Direction::MemToDev, 0x1000 + 100), 3996);
+        assert_eq!(
+            residue(cbs.iter().copied(), 0, Direction::MemToDev, 0x1000 + 100),
+            8092
+        );
+        assert_eq!(
+            residue(cbs.iter().copied(), 1, Direction::MemToDev, 0x1000 + 100),
+            3996
+        );
         Ok(())
     }
 }

@@ -16,6 +16,7 @@ use core::{
     sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicUsize, Ordering},
 };
 use kernel::{
+    alloc::flags::__GFP_ZERO,
     bindings, device,
     prelude::*,
     sync::aref::ARef,
@@ -268,14 +269,19 @@ impl<C: ChannelOps> Channel<C> {
         id: u64,
         flags: PrepFlags,
     ) -> Result<*mut ffi::dma_async_tx_descriptor> {
-        let boxed = KBox::new(
-            DescBox::<C> {
-                vd: Opaque::zeroed(),
-                id,
-                desc,
-            },
-            GFP_NOWAIT,
-        )?;
+        // Zeroed by the allocator, as C drivers kzalloc() theirs: the
+        // virt-dma part starts all-zero, and the rest is written in place
+        // (no copy of the whole box through the stack).
+        let mut boxed = KBox::<DescBox<C>>::new_uninit(GFP_NOWAIT | __GFP_ZERO)?;
+        let p = boxed.as_mut_ptr();
+        // SAFETY: `p` is valid for writes and properly aligned; all-zero
+        // bytes are a valid `Opaque<virt_dma_desc>`, so once `id` and `desc`
+        // are written every field is initialised.
+        let boxed = unsafe {
+            ptr::addr_of_mut!((*p).id).write(id);
+            ptr::addr_of_mut!((*p).desc).write(desc);
+            boxed.assume_init()
+        };
         let raw = KBox::into_raw(boxed);
         self.live_descs.fetch_add(1, Ordering::Relaxed);
         // SAFETY: `raw` is a valid, zeroed `virt_dma_desc` that virt-dma owns

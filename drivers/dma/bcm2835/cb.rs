@@ -403,9 +403,10 @@ pub(crate) fn link(cbs: &mut [ControlBlock], addr: impl Fn(usize) -> u64, cyclic
     Ok(())
 }
 
-/// Bytes left of a chain whose engine runs CB `current` (the one whose bus
-/// address `CONBLK_AD` holds) and reads at (`MemToDev`, `MemToMem`:
-/// `SOURCE_AD`) or writes at (`DevToMem`: `DEST_AD`) bus address `pos`: the
+/// Bytes left of a chain (its CBs, in order) whose engine runs CB `current`
+/// (the one whose bus address `CONBLK_AD` holds) and reads at (`MemToDev`,
+/// `MemToMem`: `SOURCE_AD`) or writes at (`DevToMem`: `DEST_AD`) bus
+/// address `pos`: the
 /// rest of CB `current` plus every later CB (for a cyclic chain, to the end
 /// of the buffer). All of them for a `current` past the end.
 ///
@@ -416,18 +417,31 @@ pub(crate) fn link(cbs: &mut [ControlBlock], addr: impl Fn(usize) -> u64, cyclic
 /// `pos - start` is taken modulo 2^32 (a CB that ends past the top of the
 /// bus), a position outside the CB counts as nothing done or all done, and
 /// the sum saturates at `u32::MAX` bytes (a chain longer than 4 GiB).
-pub(crate) fn residue(cbs: &[ControlBlock], current: usize, dir: Direction, pos: u32) -> u32 {
-    let Some((cb, later)) = cbs.get(current..).and_then(<[_]>::split_first) else {
-        return cbs
-            .iter()
-            .fold(0u32, |sum, cb| sum.saturating_add(cb.txfr_len));
-    };
-    let start = match dir {
-        Direction::DevToMem => cb.dest_ad,
-        _ => cb.source_ad,
-    };
-    let done = pos.wrapping_sub(start).min(cb.txfr_len);
-    later.iter().fold(cb.txfr_len - done, |sum, cb| {
-        sum.saturating_add(cb.txfr_len)
-    })
+pub(crate) fn residue(
+    cbs: impl IntoIterator<Item = ControlBlock>,
+    current: usize,
+    dir: Direction,
+    pos: u32,
+) -> u32 {
+    // Bytes of the CBs before `current`, and left from `current` on.
+    let mut before = 0u32;
+    let mut left = None;
+    for (i, cb) in cbs.into_iter().enumerate() {
+        left = match left {
+            Some(sum) => Some(cb.txfr_len.saturating_add(sum)),
+            None if i == current => {
+                let start = match dir {
+                    Direction::DevToMem => cb.dest_ad,
+                    _ => cb.source_ad,
+                };
+                let done = pos.wrapping_sub(start).min(cb.txfr_len);
+                Some(cb.txfr_len - done)
+            }
+            None => {
+                before = before.saturating_add(cb.txfr_len);
+                None
+            }
+        };
+    }
+    left.unwrap_or(before)
 }
