@@ -343,6 +343,18 @@ unsafe fn inner<'a, T: Controller>(data: *mut c_void) -> &'a Inner<T> {
     unsafe { &*data.cast::<Inner<T>>() }
 }
 
+/// The `Inner<T>` registered with `ctlr`.
+///
+/// # Safety
+///
+/// `ctlr` must be a controller [`Registration::new`] allocated for `T`,
+/// registered.
+unsafe fn controller_inner<'a, T: Controller>(ctlr: *mut ffi::spi_controller) -> &'a Inner<T> {
+    // SAFETY: `ctlr` is valid and its data is the `Inner<T>` given to
+    // `oxdma_spi_alloc_host()`, alive while it is registered (caller).
+    unsafe { inner::<T>(ffi::oxdma_spi_controller_data(ctlr)) }
+}
+
 /// The device state of `spi`, if set up.
 ///
 /// # Safety
@@ -360,7 +372,7 @@ unsafe fn state<'a, T: Controller>(
 }
 
 /// The device state from its controller-state pointer (`spi_get_ctldata()`,
-/// which the C trampolines pass).
+/// which the C trampoline of `can_dma` passes).
 ///
 /// # Safety
 ///
@@ -507,27 +519,28 @@ unsafe extern "C" fn cleanup_callback<T: Controller>(data: *mut c_void, spi: *mu
     }
 }
 
-/// `oxdma_spi_ops.prepare_message`.
+/// `oxdma_spi_ops.prepare_message`, the controller's own.
 ///
 /// # Safety
 ///
-/// Called by the SPI core, through the C trampoline, with the registered
-/// `data`, the device of the message it pumps and that device's controller
-/// state, under `io_mutex`.
+/// Called by the SPI core for a registered controller of
+/// [`Registration::new`], with a message for one of its devices, under
+/// `io_mutex`.
 unsafe extern "C" fn prepare_message_callback<T: Controller>(
-    data: *mut c_void,
-    spi: *mut ffi::spi_device,
-    state: *mut c_void,
+    ctlr: *mut ffi::spi_controller,
+    msg: *mut ffi::spi_message,
 ) -> c_int {
     if !T::HAS_PREPARE_MESSAGE {
         return 0;
     }
-    // SAFETY: Per the function's safety requirements.
+    // SAFETY: Per the function's safety requirements: `msg` is valid, its
+    // device one of `ctlr`'s, and `io_mutex` is held.
     let (inner, spi, s) = unsafe {
+        let spi = ffi::oxdma_spi_message_device(msg);
         (
-            inner::<T>(data),
+            controller_inner::<T>(ctlr),
             SpiDevice::from_raw(spi),
-            state_of::<T>(state),
+            state::<T>(spi),
         )
     };
     let Some(s) = s else {
@@ -540,27 +553,26 @@ unsafe extern "C" fn prepare_message_callback<T: Controller>(
     errno(inner.driver.prepare_message(&spi, d))
 }
 
-/// `oxdma_spi_ops.transfer_one`.
+/// `oxdma_spi_ops.transfer_one`, the controller's own.
 ///
 /// # Safety
 ///
-/// Called by the SPI core, through the C trampoline, with the registered
-/// `data`, a device of the controller and its controller state, and its
-/// current transfer, under `io_mutex`.
+/// Called by the SPI core for a registered controller of
+/// [`Registration::new`], with one of its devices and that device's current
+/// transfer, under `io_mutex`.
 unsafe extern "C" fn transfer_one_callback<T: Controller>(
-    data: *mut c_void,
+    ctlr: *mut ffi::spi_controller,
     spi: *mut ffi::spi_device,
-    state: *mut c_void,
     xfer: *mut ffi::spi_transfer,
 ) -> c_int {
     // SAFETY: Per the function's safety requirements; the core completes
     // the transfer when this returns 0 (or fails it).
-    let (inner, spi, mut xfer, s) = unsafe {
+    let (inner, s, spi, mut xfer) = unsafe {
         (
-            inner::<T>(data),
+            controller_inner::<T>(ctlr),
+            state::<T>(spi),
             SpiDevice::from_raw(spi),
             Transfer::from_raw(xfer),
-            state_of::<T>(state),
         )
     };
     let Some(s) = s else {

@@ -41,24 +41,6 @@ static void oxdma_spi_cleanup(struct spi_device *spi)
 	mutex_unlock(&spi->controller->io_mutex);
 }
 
-static int oxdma_spi_prepare_message(struct spi_controller *ctlr,
-				     struct spi_message *msg)
-{
-	struct oxdma_spi_priv *p = oxdma_spi_priv(ctlr);
-
-	return p->ops->prepare_message(p->data, msg->spi,
-				       spi_get_ctldata(msg->spi));
-}
-
-static int oxdma_spi_transfer_one(struct spi_controller *ctlr,
-				  struct spi_device *spi,
-				  struct spi_transfer *xfer)
-{
-	struct oxdma_spi_priv *p = oxdma_spi_priv(ctlr);
-
-	return p->ops->transfer_one(p->data, spi, spi_get_ctldata(spi), xfer);
-}
-
 static void oxdma_spi_handle_err(struct spi_controller *ctlr,
 				 struct spi_message *msg)
 {
@@ -112,8 +94,8 @@ struct spi_controller *oxdma_spi_alloc_host(struct device *dev,
 	ctlr->max_transfer_size = oxdma_spi_max_transfer_size;
 	ctlr->setup = oxdma_spi_setup;
 	ctlr->cleanup = oxdma_spi_cleanup;
-	ctlr->prepare_message = oxdma_spi_prepare_message;
-	ctlr->transfer_one = oxdma_spi_transfer_one;
+	ctlr->prepare_message = ops->prepare_message;
+	ctlr->transfer_one = ops->transfer_one;
 	ctlr->handle_err = oxdma_spi_handle_err;
 	if (dma_tx && dma_rx) {
 		ctlr->dma_tx = dma_tx;
@@ -126,6 +108,16 @@ struct spi_controller *oxdma_spi_alloc_host(struct device *dev,
 void oxdma_spi_controller_put(struct spi_controller *ctlr)
 {
 	spi_controller_put(ctlr);
+}
+
+void *oxdma_spi_controller_data(struct spi_controller *ctlr)
+{
+	return oxdma_spi_priv(ctlr)->data;
+}
+
+struct spi_device *oxdma_spi_message_device(struct spi_message *msg)
+{
+	return msg->spi;
 }
 
 void oxdma_spi_device_info(struct spi_device *spi,

@@ -21,15 +21,19 @@ struct oxdma_spi_device_info {
 };
 
 /*
- * The controller operations, each given the Rust data registered with it;
- * the per-device ones also the device's controller state
+ * The controller operations. prepare_message and transfer_one, once per
+ * message and per transfer, are the controller's own (struct
+ * spi_controller's signatures, no trampoline) and find the Rust data with
+ * oxdma_spi_controller_data(); the others go through a C trampoline that
+ * passes the data, and for can_dma the device's controller state
  * (spi_get_ctldata()). Rust reads struct spi_transfer's fields in place.
  */
 struct oxdma_spi_ops {
 	int (*setup)(void *data, struct spi_device *spi);
 	void (*cleanup)(void *data, struct spi_device *spi);
-	int (*prepare_message)(void *data, struct spi_device *spi, void *state);
-	int (*transfer_one)(void *data, struct spi_device *spi, void *state,
+	int (*prepare_message)(struct spi_controller *ctlr,
+			       struct spi_message *msg);
+	int (*transfer_one)(struct spi_controller *ctlr, struct spi_device *spi,
 			    struct spi_transfer *xfer);
 	void (*handle_err)(void *data, struct spi_message *msg);
 	bool (*can_dma)(void *data, struct spi_device *spi, void *state,
@@ -62,6 +66,10 @@ struct spi_controller *oxdma_spi_alloc_host(struct device *dev,
 					    struct dma_chan *dma_rx);
 /* spi_controller_put(): drops an unregistered controller. */
 void oxdma_spi_controller_put(struct spi_controller *ctlr);
+/* The data registered with a controller of oxdma_spi_alloc_host(). */
+void *oxdma_spi_controller_data(struct spi_controller *ctlr);
+/* msg->spi: the device a message is for. */
+struct spi_device *oxdma_spi_message_device(struct spi_message *msg);
 
 void oxdma_spi_device_info(struct spi_device *spi,
 			   struct oxdma_spi_device_info *info);
