@@ -48,6 +48,24 @@ def profile(system_map: str, base: str) -> Counter:
     return counts
 
 
+def blocks(system_map: str, base: str, pattern: str) -> dict:
+    """{function: [(offset, instructions, executions)]} of one run's
+    translation blocks in the functions whose symbol contains `pattern`:
+    where in a function its instructions go (offsets from its start, to
+    read against llvm-objdump --disassemble-symbols)."""
+    syms = symbols(system_map, open(base + ".log", errors="replace").read())
+    addrs = [a for a, _, _ in syms]
+    found = {}
+    with open(base + ".counts") as f:
+        for line in f:
+            vaddr, insns, execs = line.split()
+            i = bisect.bisect_right(addrs, int(vaddr, 16)) - 1
+            if i >= 0 and pattern in syms[i][1]:
+                found.setdefault(syms[i][1], []).append(
+                    (int(vaddr, 16) - syms[i][0], int(insns), int(execs)))
+    return found
+
+
 def demangle(names: list, tool: str) -> dict:
     """Rust (v0) symbol names made readable, others as they are."""
     rust = [n for n in names if n.startswith("_R")]
@@ -65,6 +83,9 @@ def main() -> None:
     ap.add_argument("--demangler", default="llvm-cxxfilt")
     ap.add_argument("--kib", type=int, required=True, help="KiB written per run")
     ap.add_argument("--top", type=int, default=40, help="functions listed")
+    ap.add_argument("--blocks", metavar="PATTERN",
+                    help="also list the costliest translation blocks of the "
+                         "functions whose symbol contains PATTERN")
     ap.add_argument("runs", nargs="+", help="PAIR=PATH (PATH.log, PATH.counts)")
     args = ap.parse_args()
     mib = args.kib / 1024
@@ -96,6 +117,15 @@ def main() -> None:
         vals = "".join(f"{c[k] / mib / 1e3:11.1f}" for _, c in runs)
         diffs = "".join(f"{(c[k] - ref[k]) / mib / 1e3:+13.1f}" for _, c in runs[1:])
         print(f"{vals}{diffs}  {k[0][:14]:<14} {readable.get(k[1], k[1])[:100]}")
+
+    if args.blocks:
+        for (name, r), (_, base) in zip(runs, (a.split("=", 1) for a in args.runs)):
+            for fn, tbs in blocks(args.system_map, base, args.blocks).items():
+                total = sum(n * e for _, n, e in tbs)
+                print(f"\n{name}: {fn}: {total / mib / 1e3:.1f}k instructions per MiB; "
+                      "costliest blocks (offset, instructions, executions per MiB, k per MiB)")
+                for off, n, e in sorted(tbs, key=lambda t: -t[1] * t[2])[:args.top]:
+                    print(f"  +{off:#06x} {n:4d} {e / mib:10.0f} {n * e / mib / 1e3:9.1f}")
 
 
 if __name__ == "__main__":
