@@ -39,15 +39,22 @@ step() {
 	fi
 }
 
-# wait_for PATH [TENTHS]: wait up to TENTHS tenths of a second (default 50)
-# for PATH to exist.
-wait_for() {
-	_n=${2:-50}
-	while [ ! -e "$1" ] && [ "$_n" -gt 0 ]; do
+# wait_until TENTHS CMD [ARGS...]: run CMD every 0.1 s until it succeeds,
+# for up to TENTHS tenths of a second; its status then.
+wait_until() {
+	_n=$1
+	shift
+	until "$@"; do
+		[ "$_n" -gt 0 ] || return 1
 		sleep 0.1
 		_n=$((_n - 1))
 	done
-	[ -e "$1" ]
+}
+
+# wait_for PATH [TENTHS]: wait up to TENTHS tenths of a second (default 50)
+# for PATH to exist.
+wait_for() {
+	wait_until "${2:-50}" test -e "$1"
 }
 
 # wait_for_disk DEV [TENTHS]: wait up to TENTHS tenths of a second (default
@@ -56,12 +63,7 @@ wait_for() {
 # in between fails with ENXIO. udev waits for the disk's "add" uevent; we
 # have no udev, so we wait for a read to succeed.
 wait_for_disk() {
-	_n=${2:-50}
-	until dd if="$1" of=/dev/null bs=512 count=1 2>/dev/null; do
-		[ "$_n" -gt 0 ] || return 1
-		sleep 0.1
-		_n=$((_n - 1))
-	done
+	wait_until "${2:-50}" dd if="$1" of=/dev/null bs=512 count=1 2>/dev/null
 }
 
 # dmatest_all ITERATIONS: the kernel's dmatest (memcpy, data verified) on

@@ -406,9 +406,9 @@ pub(crate) fn link(cbs: &mut [ControlBlock], addr: impl Fn(usize) -> u64, cyclic
 /// Bytes left of a chain (its CBs, in order) whose engine runs CB `current`
 /// (the one whose bus address `CONBLK_AD` holds) and reads at (`MemToDev`,
 /// `MemToMem`: `SOURCE_AD`) or writes at (`DevToMem`: `DEST_AD`) bus
-/// address `pos`: the
-/// rest of CB `current` plus every later CB (for a cyclic chain, to the end
-/// of the buffer). All of them for a `current` past the end.
+/// address `pos`: the rest of CB `current` plus every later CB (for a
+/// cyclic chain, to the end of the buffer). All of them for a `current`
+/// past the end.
 ///
 /// Knowing the CB from `CONBLK_AD`, unlike the C driver's
 /// `bcm2835_dma_desc_size_pos()` which looks for the CB that holds `pos`,
