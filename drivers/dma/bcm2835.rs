@@ -163,6 +163,17 @@ impl BcmChan {
         })
     }
 
+    /// Stores the one CB of a one-shot transfer (`nextconbk` 0) in a pool
+    /// block, as a descriptor.
+    fn single(&self, cb: ControlBlock, dir: Direction) -> Result<BcmDesc> {
+        Ok(BcmDesc {
+            blocks: Chain::One(self.pool.alloc(cb)?),
+            dir,
+            cyclic: false,
+            len: cb.txfr_len as usize,
+        })
+    }
+
     /// Starts the next issued descriptor if the channel is idle.
     fn start_next(guard: &mut ChannelGuard<'_, Self>) {
         let state = guard.state();
@@ -323,12 +334,26 @@ impl ChannelOps for BcmChan {
             dreq: chan.request_line(),
             fifo: fifo.addr(),
         };
+        let max = chan.kind.max_cb_len();
+        // One segment that fits one CB, as each spi-bcm2835 DMA transfer:
+        // its CB goes straight into its pool block.
+        if sg.len() == 1 {
+            let mut sg = sg;
+            let seg = sg.next().ok_or(EINVAL)?;
+            chan.check_len("slave segment", seg.len(), 1)?;
+            if seg.len() <= max as usize {
+                let cb = cb::slave_single(slave, seg.addr(), seg.len(), max)?;
+                return chan.single(cb, slave.dir);
+            }
+            let cbs = cb::slave_chain(slave, core::iter::once(Ok((seg.addr(), seg.len()))), max)?;
+            return chan.descriptor(cbs, slave.dir, false);
+        }
         // Any length, as the C driver: the engine's length is in bytes.
         let segs = sg.map(|seg| {
             chan.check_len("slave segment", seg.len(), 1)?;
             Ok((seg.addr(), seg.len()))
         });
-        let cbs = cb::slave_chain(slave, segs, chan.kind.max_cb_len())?;
+        let cbs = cb::slave_chain(slave, segs, max)?;
         chan.descriptor(cbs, slave.dir, false)
     }
 

@@ -60,7 +60,8 @@ mod dmaengine_direction {
 mod bcm2835_cb {
     use super::cb::{
         cyclic_chain, dreq_from_cells, ignore_source, link, memcpy_chain, residue, slave_chain,
-        split_lengths, ti, transfer_info, Chain, ChannelKind, ControlBlock, Direction, Slave,
+        slave_single, split_lengths, ti, transfer_info, Chain, ChannelKind, ControlBlock,
+        Direction, Slave,
     };
     use kernel::prelude::*;
 
@@ -266,6 +267,29 @@ mod bcm2835_cb {
             LITE
         )
         .is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn slave_single_is_the_one_cb_of_slave_chain() -> Result {
+        for (dir, fifo) in [
+            (Direction::MemToDev, 0x7e20_4004u64),
+            (Direction::DevToMem, 0x7e20_4004),
+        ] {
+            for len in [1usize, 3, 256, LITE as usize] {
+                let s = slave(dir, 6, fifo);
+                let chain = slave_chain(s, [Ok((0x1000u64, len))].into_iter(), LITE)?;
+                assert_eq!(chain.len(), 1);
+                assert_eq!(slave_single(s, 0x1000, len, LITE)?, chain[0]);
+            }
+        }
+        let s = slave(Direction::MemToDev, 6, 0x7e20_4004);
+        // No bytes, more than one CB, beyond 32 bits, no device side.
+        assert!(slave_single(s, 0x1000, 0, LITE).err() == Some(EINVAL));
+        assert!(slave_single(s, 0x1000, LITE as usize + 1, LITE).err() == Some(EINVAL));
+        assert!(slave_single(s, 1 << 32, 4, LITE).err() == Some(EINVAL));
+        let m = slave(Direction::MemToMem, 0, 0);
+        assert!(slave_single(m, 0x1000, 4, LITE).err() == Some(EINVAL));
         Ok(())
     }
 

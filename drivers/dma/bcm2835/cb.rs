@@ -301,6 +301,30 @@ pub(crate) fn slave_chain(
     finish(cbs)
 }
 
+/// The one CB of a slave transfer of a single segment, `len` bytes at bus
+/// address `mem`, that needs no split: what [`slave_chain`] builds for it,
+/// without a [`Chain`] (each spi-bcm2835 DMA transfer is such a segment).
+///
+/// # Errors
+///
+/// `EINVAL` for no bytes, more than `max`, `MemToMem`, or addresses beyond
+/// 32 bits.
+pub(crate) fn slave_single(slave: Slave, mem: u64, len: usize, max: u32) -> Result<ControlBlock> {
+    if len == 0 || len > max as usize {
+        return Err(EINVAL);
+    }
+    let Slave { dir, dreq, fifo } = slave;
+    let mut cb = slave_cb(
+        dir,
+        transfer_info(dir, dreq),
+        bus(fifo)?,
+        bus(mem)?,
+        len as u32,
+    )?;
+    cb.ti |= ti::INTEN;
+    Ok(cb)
+}
+
 /// Appends the CBs of `len` bytes of memory at `mem`, split at `max`, to or
 /// from `fifo`.
 fn push_slave(
