@@ -347,11 +347,12 @@ void __iomem *oxdma_mmio_window_request(struct device *dev, unsigned int index,
 		return IOMEM_ERR_PTR(err);
 	if (!resource_size(&res) || oxdma_is_ram(res.start, resource_size(&res)))
 		return IOMEM_ERR_PTR(-EINVAL);
-	if (!request_mem_region(res.start, resource_size(&res), name))
+	if (name && !request_mem_region(res.start, resource_size(&res), name))
 		return IOMEM_ERR_PTR(-EBUSY);
 	base = ioremap(res.start, resource_size(&res));
 	if (!base) {
-		release_mem_region(res.start, resource_size(&res));
+		if (name)
+			release_mem_region(res.start, resource_size(&res));
 		return IOMEM_ERR_PTR(-ENOMEM);
 	}
 	*bus = of_read_number(reg, of_n_addr_cells(np));
@@ -360,10 +361,12 @@ void __iomem *oxdma_mmio_window_request(struct device *dev, unsigned int index,
 	return base;
 }
 
-void oxdma_mmio_window_release(void __iomem *base, u64 phys, u64 len)
+void oxdma_mmio_window_release(void __iomem *base, const char *name, u64 phys,
+			       u64 len)
 {
 	iounmap(base);
-	release_mem_region(phys, len);
+	if (name)
+		release_mem_region(phys, len);
 }
 
 bool oxdma_dma_addr_hits_ram(struct device *dev, dma_addr_t addr, size_t len)

@@ -127,17 +127,18 @@ bool oxdma_device_lock_if_bound(struct device *dev);
 void oxdma_device_unlock(struct device *dev);
 
 /*
- * A register window of a device's DT node, for code that is not the
- * device's driver (test clients): reg entry index, reserved
- * (request_mem_region() as name, -EBUSY if a driver holds it) and mapped
- * (ioremap()). -EINVAL if any byte of it is System RAM. Gives the CPU
- * physical range (*phys, *len) and the untranslated reg address on the
- * parent bus (*bus). Returns the mapping or an ERR_PTR.
+ * A register window of a device's DT node: reg entry index, reserved
+ * (request_mem_region() as name, -EBUSY if a driver holds it) unless name
+ * is NULL, and mapped (ioremap()). -EINVAL if any byte of it is System RAM.
+ * Gives the CPU physical range (*phys, *len) and the untranslated reg
+ * address on the parent bus (*bus). Returns the mapping or an ERR_PTR.
+ * Released with the same name.
  */
 void __iomem *oxdma_mmio_window_request(struct device *dev, unsigned int index,
 					const char *name, u64 *bus, u64 *phys,
 					u64 *len);
-void oxdma_mmio_window_release(void __iomem *base, u64 phys, u64 len);
+void oxdma_mmio_window_release(void __iomem *base, const char *name, u64 phys,
+			       u64 len);
 
 /*
  * Whether any of the len bytes at bus address addr, as the DMA device dev

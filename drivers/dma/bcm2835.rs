@@ -19,8 +19,6 @@
 
 use kernel::{
     device::{self, Core},
-    devres::{DevresGuard, DevresLt},
-    io::{mem::IoMem, Io},
     irq::{self, IrqReturn},
     of, platform,
     prelude::*,
@@ -47,13 +45,16 @@ use bindings::{
         },
         BusWidth, Cookie, PrepFlags, SlaveConfig, TransferDirection, TxResult,
     },
+    mmio::{MmioWindow, Regs},
     platform::{request_irq, set_dma_mask},
 };
 use cb::{Chain, ChannelKind, ControlBlock, Direction, Slave};
 use regs::{cs, debug};
 
-/// The controller's registers, shared by its channels; revoked on unbind.
-type Regs = DevresLt<IoMem<'static, { regs::WINDOW }>>;
+/// One channel's register block. Its channel keeps the controller's window
+/// mapped (the channel may outlive the binding, held by a client); the
+/// engine is not touched once `BcmState::removed` is set.
+type ChanRegs = Regs<{ regs::CHAN_SIZE }>;
 
 /// How long `terminate_all` polls for outstanding writes (loop iterations
 /// with the channel lock held, as the C driver's `bcm2835_dma_abort()`).
@@ -78,7 +79,7 @@ impl BcmDesc {
 
 /// One hardware channel.
 struct BcmChan {
-    regs: Arc<Regs>,
+    regs: ChanRegs,
     pool: Arc<DmaPool<ControlBlock>>,
     /// Hardware channel number (0..=14).
     hw: u32,
@@ -106,35 +107,7 @@ fn direction(dir: TransferDirection) -> Direction {
     }
 }
 
-/// One channel's registers, while the controller is bound: a guard taken
-/// once per operation (each `try_access()` is an RCU read-side section,
-/// which with lockdep costs more than the register access itself).
-struct ChanRegs<'a> {
-    io: DevresGuard<'a, IoMem<'static, { regs::WINDOW }>>,
-    base: usize,
-}
-
-impl ChanRegs<'_> {
-    /// Channel register `reg` (a `regs::` offset); 0 if out of the window.
-    fn read(&self, reg: usize) -> u32 {
-        self.io.try_read32(self.base + reg).unwrap_or(0)
-    }
-
-    /// Writes channel register `reg`; ignored if out of the window.
-    fn write(&self, value: u32, reg: usize) {
-        let _ = self.io.try_write32(value, self.base + reg);
-    }
-}
-
 impl BcmChan {
-    /// The channel's registers; `None` once the controller is unbound.
-    fn regs(&self) -> Option<ChanRegs<'_>> {
-        Some(ChanRegs {
-            io: self.regs.try_access()?,
-            base: regs::chan_base(self.hw),
-        })
-    }
-
     /// Stores `cbs` in pool blocks, chained, as a descriptor.
     fn descriptor(
         &self,
@@ -183,19 +156,16 @@ impl BcmChan {
         let Some(next) = guard.take_next() else {
             return;
         };
-        if let Some(regs) = guard.chan().regs() {
-            regs.write(next.first(), regs::CONBLK_AD);
-            regs.write(cs::ACTIVE, regs::CS);
-        }
+        let regs = &guard.chan().regs;
+        regs.write32(next.first(), regs::CONBLK_AD);
+        regs.write32(cs::ACTIVE, regs::CS);
         guard.state().active = Some(next);
     }
 
     /// The channel interrupt (`bcm2835_dma_callback()`).
     fn interrupt(chan: &Channel<Self>, shared: bool) -> IrqReturn {
-        let Some(regs) = chan.regs() else {
-            return IrqReturn::None;
-        };
-        if shared && regs.read(regs::CS) & cs::INT == 0 {
+        let regs = &chan.regs;
+        if shared && regs.read32(regs::CS) & cs::INT == 0 {
             return IrqReturn::None;
         }
         let mut guard = chan.lock();
@@ -207,16 +177,16 @@ impl BcmChan {
         } else {
             cs::ACTIVE
         };
-        regs.write(cs::INT | keep, regs::CS);
+        regs.write32(cs::INT | keep, regs::CS);
         let Some(active) = guard.state().active.take() else {
             return IrqReturn::Handled;
         };
-        let result = Self::errors(chan, &regs);
+        let result = Self::errors(chan);
         if active.cyclic {
-            let residue = Self::position_residue(&regs, &active);
+            let residue = Self::position_residue(regs, &active);
             guard.period_elapsed(&active, result, residue);
             guard.state().active = Some(active);
-        } else if regs.read(regs::CONBLK_AD) == 0 {
+        } else if regs.read32(regs::CONBLK_AD) == 0 {
             guard.complete(active, result, 0);
             Self::start_next(&mut guard);
         } else {
@@ -227,8 +197,8 @@ impl BcmChan {
 
     /// The channel's DMA errors (`DEBUG`, datasheet 4.2.1.3), reported and
     /// cleared: `ReadFailed` if there were any.
-    fn errors(chan: &Channel<Self>, regs: &ChanRegs<'_>) -> TxResult {
-        let errors = regs.read(regs::DEBUG) & debug::ERRORS;
+    fn errors(chan: &Channel<Self>) -> TxResult {
+        let errors = chan.regs.read32(regs::DEBUG) & debug::ERRORS;
         if errors == 0 {
             return TxResult::Ok;
         }
@@ -238,19 +208,18 @@ impl BcmChan {
             chan.hw,
             errors
         );
-        regs.write(errors, regs::DEBUG);
+        chan.regs.write32(errors, regs::DEBUG);
         TxResult::ReadFailed
     }
 
     /// Bytes left of the running `active`: the rest of the CB `CONBLK_AD`
     /// names, from the engine's current address, and the CBs after it.
-    fn position_residue(regs: &ChanRegs<'_>, active: &Active<Self>) -> u32 {
-        let reg = match active.dir {
-            Direction::DevToMem => regs::DEST_AD,
-            _ => regs::SOURCE_AD,
+    fn position_residue(regs: &ChanRegs, active: &Active<Self>) -> u32 {
+        let conblk = u64::from(regs.read32(regs::CONBLK_AD));
+        let pos = match active.dir {
+            Direction::DevToMem => regs.read32(regs::DEST_AD),
+            _ => regs.read32(regs::SOURCE_AD),
         };
-        let conblk = u64::from(regs.read(regs::CONBLK_AD));
-        let pos = regs.read(reg);
         match active.blocks.iter().position(|b| b.dma_address() == conblk) {
             Some(current) => cb::residue(
                 active.blocks.iter().map(PoolBlock::read),
@@ -280,15 +249,13 @@ impl BcmChan {
     /// Stops the engine: pause, let outstanding writes drain, reset
     /// (`bcm2835_dma_abort()`). With the channel lock held.
     fn abort(chan: &Channel<Self>) {
-        let Some(regs) = chan.regs() else {
-            return;
-        };
-        if regs.read(regs::CONBLK_AD) == 0 {
+        let regs = &chan.regs;
+        if regs.read32(regs::CONBLK_AD) == 0 {
             return;
         }
-        regs.write(0, regs::CS);
+        regs.write32(0, regs::CS);
         let mut polls = ABORT_POLLS;
-        while regs.read(regs::CS) & cs::WAITING_FOR_WRITES != 0 && polls > 0 {
+        while regs.read32(regs::CS) & cs::WAITING_FOR_WRITES != 0 && polls > 0 {
             polls -= 1;
             core::hint::spin_loop();
         }
@@ -299,7 +266,7 @@ impl BcmChan {
                 chan.hw
             );
         }
-        regs.write(cs::RESET, regs::CS);
+        regs.write32(cs::RESET, regs::CS);
     }
 }
 
@@ -425,7 +392,7 @@ impl ChannelOps for BcmChan {
             .active
             .as_ref()
             .filter(|a| a.cookie() == cookie)?;
-        Some(Self::position_residue(&chan.regs()?, active))
+        Some(Self::position_residue(&chan.regs, active))
     }
 
     fn desc_len(desc: &BcmDesc) -> u32 {
@@ -438,14 +405,12 @@ impl ChannelOps for BcmChan {
         if guard.state().active.is_none() {
             return Ok(());
         }
-        let Some(regs) = chan.regs() else {
-            return Err(ENODEV);
-        };
+        let regs = &chan.regs;
         // Clearing ACTIVE pauses after the current beat (datasheet
         // 4.2.1.2): wait until the engine says so, or has finished.
-        regs.write(0, regs::CS);
+        regs.write32(0, regs::CS);
         let mut polls = ABORT_POLLS;
-        while regs.read(regs::CS) & cs::PAUSED == 0 && regs.read(regs::CONBLK_AD) != 0 {
+        while regs.read32(regs::CS) & cs::PAUSED == 0 && regs.read32(regs::CONBLK_AD) != 0 {
             if polls == 0 {
                 dev_err!(chan.device(), "chan{}: did not pause\n", chan.hw);
                 return Err(ETIMEDOUT);
@@ -461,8 +426,8 @@ impl ChannelOps for BcmChan {
         if guard.state().active.is_none() {
             // What completed while paused did not start the next one.
             Self::start_next(guard);
-        } else if let Some(regs) = guard.chan().regs() {
-            regs.write(cs::ACTIVE, regs::CS);
+        } else {
+            guard.chan().regs.write32(cs::ACTIVE, regs::CS);
         }
         Ok(())
     }
@@ -566,11 +531,9 @@ fn probe<'bound>(pdev: &'bound platform::Device<Core<'_>>) -> Result<Bcm2835Dma<
         return Err(EINVAL);
     }
     set_dma_mask(pdev, 32)?;
-    let io = pdev
-        .io_request_by_index(0)
-        .ok_or(ENODEV)?
-        .iomap_sized::<{ regs::WINDOW }>()?;
-    let regs = Arc::new(io.into_devres()?, GFP_KERNEL)?;
+    // Mapped, not reserved: channels that clients hold past an unbind keep
+    // it mapped, and the controller can bind again meanwhile.
+    let window = Arc::new(MmioWindow::map(dev, 0)?, GFP_KERNEL)?;
     let pool = DmaPool::new(
         dev,
         c"oxdma_bcm2835_cb",
@@ -595,17 +558,22 @@ fn probe<'bound>(pdev: &'bound platform::Device<Core<'_>>) -> Result<Bcm2835Dma<
             );
             EINVAL
         })?;
-        let lite = regs
-            .try_access()
-            .and_then(|io| io.try_read32(regs::chan_base(hw) + regs::DEBUG).ok())
-            .is_some_and(|d| d & debug::LITE != 0);
+        let chan_regs = ChanRegs::at(window.clone(), regs::chan_base(hw)).inspect_err(|_| {
+            dev_err!(
+                dev,
+                "reg: {} bytes, too small for channel {}\n",
+                window.len(),
+                hw
+            );
+        })?;
+        let lite = chan_regs.read32(regs::DEBUG) & debug::LITE != 0;
         let kind = if lite {
             ChannelKind::Lite
         } else {
             ChannelKind::Full
         };
         let chan = BcmChan {
-            regs: regs.clone(),
+            regs: chan_regs,
             pool: pool.clone(),
             hw,
             kind,

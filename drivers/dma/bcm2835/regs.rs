@@ -5,15 +5,15 @@
 //! Source: BCM2835 ARM Peripherals, section 4.2.1.2 (register map), and the
 //! `BCM2835_DMA_*` definitions of `drivers/dma/bcm2835-dma.c`.
 
-/// Size of the controller's register window in the DT (`reg`), in bytes.
-pub(crate) const WINDOW: usize = 0xf00;
-
 /// Highest channel number the window holds (channel 15 lives elsewhere).
 pub(crate) const MAX_CHANNEL: u32 = 14;
 
+/// Size of one channel's register block, in bytes.
+pub(crate) const CHAN_SIZE: usize = 0x100;
+
 /// Byte offset of channel `ch`'s registers in the window.
 pub(crate) const fn chan_base(ch: u32) -> usize {
-    (ch as usize) << 8
+    ch as usize * CHAN_SIZE
 }
 
 /// Control and status.
