@@ -346,11 +346,14 @@ unsafe extern "C" fn issue_pending<C: ChannelOps>(chan: *mut ffi::dma_chan) {
 /// `vd` must be a descriptor of a `Channel<C>`, freed once, by virt-dma.
 pub(super) unsafe extern "C" fn desc_free<C: ChannelOps>(vd: *mut ffi::virt_dma_desc) {
     // SAFETY: virt-dma frees each descriptor once, and every descriptor of
-    // this channel is a leaked `KBox<DescBox<C>>` (invariant of `DescBox`)
-    // whose `tx.chan` is its channel.
+    // this channel is a `DescBox<C>` allocated by `Channel::prepare`, to be
+    // dropped and `kfree()`d once (invariant of `DescBox`), whose `tx.chan`
+    // is its channel.
     let chan = unsafe {
         let chan = (*vd).tx.chan;
-        drop(KBox::from_raw(vd.cast::<DescBox<C>>()));
+        let desc = vd.cast::<DescBox<C>>();
+        ptr::drop_in_place(desc);
+        bindings::kfree(desc.cast());
         Channel::<C>::from_raw(chan)
     };
     chan.live_descs.fetch_sub(1, Ordering::Relaxed);

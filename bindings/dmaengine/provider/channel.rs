@@ -16,7 +16,6 @@ use core::{
     sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicUsize, Ordering},
 };
 use kernel::{
-    alloc::flags::__GFP_ZERO,
     bindings, device,
     prelude::*,
     sync::aref::ARef,
@@ -29,7 +28,8 @@ use kernel::{
 /// # Invariants
 ///
 /// `vd` is first, so a `*mut virt_dma_desc` handed out by
-/// [`Channel::prepare`] is a `*mut DescBox<C>` of a `KBox` leaked there.
+/// [`Channel::prepare`] is a `*mut DescBox<C>` that it allocated with
+/// `__kmalloc_noprof()`, to be dropped and `kfree()`d once.
 /// `id` is the identity the descriptor's [`MemRange`](super::MemRange)s
 /// and [`Fifo`] were stamped with.
 #[repr(C)]
@@ -269,20 +269,32 @@ impl<C: ChannelOps> Channel<C> {
         id: u64,
         flags: PrepFlags,
     ) -> Result<*mut ffi::dma_async_tx_descriptor> {
-        // Zeroed by the allocator, as C drivers kzalloc() theirs: the
+        // Zeroed by the allocator, as C drivers kzalloc() theirs, with the
+        // call `kzalloc()` makes (`KBox` would go through `krealloc()`): the
         // virt-dma part starts all-zero, and the rest is written in place
-        // (no copy of the whole box through the stack).
-        let mut boxed = KBox::<DescBox<C>>::new_uninit(GFP_NOWAIT | __GFP_ZERO)?;
-        let p = boxed.as_mut_ptr();
-        // SAFETY: `p` is valid for writes and properly aligned; all-zero
-        // bytes are a valid `Opaque<virt_dma_desc>`, so once `id` and `desc`
-        // are written every field is initialised.
-        let boxed = unsafe {
-            ptr::addr_of_mut!((*p).id).write(id);
-            ptr::addr_of_mut!((*p).desc).write(desc);
-            boxed.assume_init()
-        };
-        let raw = KBox::into_raw(boxed);
+        // (no copy of the whole descriptor through the stack).
+        const {
+            assert!(core::mem::align_of::<DescBox<C>>() <= bindings::ARCH_KMALLOC_MINALIGN);
+        }
+        // SAFETY: Any size may be asked for; freed by `desc_free::<C>`.
+        let raw = unsafe {
+            bindings::__kmalloc_noprof(
+                core::mem::size_of::<DescBox<C>>(),
+                bindings::GFP_NOWAIT | bindings::__GFP_ZERO,
+            )
+        }
+        .cast::<DescBox<C>>();
+        if raw.is_null() {
+            return Err(ENOMEM);
+        }
+        // SAFETY: `raw` is valid for writes of a `DescBox<C>` and aligned
+        // (kmalloc's minimum alignment, checked above); all-zero bytes are a
+        // valid `Opaque<virt_dma_desc>`, so once `id` and `desc` are written
+        // every field is initialised.
+        unsafe {
+            ptr::addr_of_mut!((*raw).id).write(id);
+            ptr::addr_of_mut!((*raw).desc).write(desc);
+        }
         self.live_descs.fetch_add(1, Ordering::Relaxed);
         // SAFETY: `raw` is a valid, zeroed `virt_dma_desc` that virt-dma owns
         // from now on; it is freed by `desc_free::<C>` (see `DescBox`).
