@@ -20,7 +20,6 @@ use kernel::{
     device,
     error::{to_result, VTABLE_DEFAULT_ERROR},
     prelude::*,
-    sync::Mutex,
     time::{delay::fsleep, Delta},
 };
 
@@ -232,12 +231,16 @@ struct DeviceState<T: Controller> {
 ///
 /// `ops` is the table the controller calls back through, with `data` a
 /// pointer to this value, which does not move (pinned in a box) and lives
-/// until the controller is unregistered.
+/// until the controller is unregistered. `dma` is only reached by those
+/// callbacks, each with the core's `io_mutex` held (as the device states
+/// are): the mutex that serialises them is its lock, without a second one
+/// per DMA transfer.
 #[pin_data]
 struct Inner<T: Controller> {
     driver: T,
-    #[pin]
-    dma: Mutex<Option<SpiDma<T::Callback>>>,
+    dma: UnsafeCell<Option<SpiDma<T::Callback>>>,
+    /// [`Limits::dma_min_len`].
+    dma_min_len: u32,
     ops: ffi::oxdma_spi_ops,
 }
 
@@ -280,7 +283,8 @@ impl<T: Controller> Registration<T> {
         let inner = KBox::pin_init(
             pin_init!(Inner {
                 driver,
-                dma <- kernel::new_mutex!(dma),
+                dma: UnsafeCell::new(dma),
+                dma_min_len: limits.dma_min_len,
                 ops: ffi::oxdma_spi_ops {
                     setup: Some(setup_callback::<T>),
                     cleanup: Some(cleanup_callback::<T>),
@@ -299,7 +303,6 @@ impl<T: Controller> Registration<T> {
             max_speed_hz: limits.max_speed_hz,
             min_speed_hz: limits.min_speed_hz,
             max_transfer_size: limits.max_transfer_size.unwrap_or(0),
-            dma_min_len: limits.dma_min_len,
         };
         let data = core::ptr::from_ref(&*inner).cast_mut().cast::<c_void>();
         // SAFETY: `dev` is bound; `inner.ops` and `data` live until after
@@ -367,19 +370,8 @@ unsafe fn state<'a, T: Controller>(
 ) -> Option<&'a UnsafeCell<DeviceState<T>>> {
     // SAFETY: `spi` is valid (caller).
     let p = unsafe { ffi::oxdma_spi_get_ctldata(spi) };
-    // SAFETY: `p` is `spi`'s controller state; the rest per the caller.
-    unsafe { state_of::<T>(p) }
-}
-
-/// The device state from its controller-state pointer (`spi_get_ctldata()`,
-/// which the C trampoline of `can_dma` passes).
-///
-/// # Safety
-///
-/// As [`state`], for the device whose controller state `p` is.
-unsafe fn state_of<'a, T: Controller>(p: *mut c_void) -> Option<&'a UnsafeCell<DeviceState<T>>> {
     // SAFETY: Only `setup_callback::<T>` sets it, to a leaked box, until
-    // `cleanup_callback::<T>` takes it back.
+    // `cleanup_callback::<T>` takes it back; the rest per the caller.
     NonNull::new(p.cast::<UnsafeCell<DeviceState<T>>>()).map(|p| unsafe { p.as_ref() })
 }
 
@@ -401,8 +393,10 @@ impl<T: Controller> Inner<T> {
         // SAFETY: `io_mutex` is held: no other reference is in use.
         let s = unsafe { &mut *existing.get() };
         let old = s.data.take();
-        let mut dma = self.dma.lock();
-        s.data = Some(self.driver.setup(&spi, Option::as_mut(&mut *dma), old)?);
+        // SAFETY: `io_mutex` is held: no other reference is in use (type
+        // invariant).
+        let dma = unsafe { &mut *self.dma.get() };
+        s.data = Some(self.driver.setup(&spi, dma.as_mut(), old)?);
         Ok(())
     }
 
@@ -412,8 +406,10 @@ impl<T: Controller> Inner<T> {
             // Read again: the chip select may be a GPIO now.
             // SAFETY: `spi` is the valid device of this call.
             let spi = unsafe { SpiDevice::from_raw(spi.as_raw()) };
-            let mut dma = self.dma.lock();
-            let data = self.driver.setup(&spi, Option::as_mut(&mut *dma), None)?;
+            // SAFETY: `setup` holds `io_mutex`: no other reference is in
+            // use (type invariant).
+            let dma = unsafe { &mut *self.dma.get() };
+            let data = self.driver.setup(&spi, dma.as_mut(), None)?;
             let state = KBox::new(
                 UnsafeCell::new(DeviceState::<T> {
                     data: Some(data),
@@ -510,8 +506,10 @@ unsafe extern "C" fn cleanup_callback<T: Controller>(data: *mut c_void, spi: *mu
     if let Some(d) = state.data {
         // SAFETY: The core calls back with the registered `data`.
         let inner = unsafe { inner::<T>(data) };
-        let mut dma = inner.dma.lock();
-        inner.driver.cleanup(d, Option::as_mut(&mut *dma));
+        // SAFETY: `io_mutex` is held: no other reference is in use (type
+        // invariant of `Inner`).
+        let dma = unsafe { &mut *inner.dma.get() };
+        inner.driver.cleanup(d, dma.as_mut());
     }
     if native {
         // SAFETY: Set by `native_cs_gpio`, given back once.
@@ -582,17 +580,14 @@ unsafe extern "C" fn transfer_one_callback<T: Controller>(
     let Some(d) = (unsafe { (*s.get()).data.as_ref() }) else {
         return EINVAL.to_errno();
     };
-    // The channels only for a transfer mapped for them: the others do not
-    // take the lock.
+    // The channels only for a transfer mapped for them.
     if !xfer.is_dma_mapped() {
         return errno(inner.driver.transfer_one(&spi, d, &mut xfer, None));
     }
-    let mut dma = inner.dma.lock();
-    errno(
-        inner
-            .driver
-            .transfer_one(&spi, d, &mut xfer, Option::as_mut(&mut *dma)),
-    )
+    // SAFETY: `io_mutex` is held: no other reference is in use (type
+    // invariant of `Inner`).
+    let dma = unsafe { &mut *inner.dma.get() };
+    errno(inner.driver.transfer_one(&spi, d, &mut xfer, dma.as_mut()))
 }
 
 /// `oxdma_spi_ops.handle_err`.
@@ -609,30 +604,53 @@ unsafe extern "C" fn handle_err_callback<T: Controller>(
     }
     // SAFETY: The core calls back with the registered `data`.
     let inner = unsafe { inner::<T>(data) };
-    let mut dma = inner.dma.lock();
-    inner.driver.handle_err(Option::as_mut(&mut *dma));
+    // SAFETY: `io_mutex` is held: no other reference is in use (type
+    // invariant of `Inner`).
+    let dma = unsafe { &mut *inner.dma.get() };
+    inner.driver.handle_err(dma.as_mut());
 }
 
-/// `oxdma_spi_ops.can_dma`.
+/// `oxdma_spi_ops.can_dma`, the controller's own.
 ///
 /// # Safety
 ///
-/// Called by the SPI core, through the C trampoline, with the registered
-/// `data`, a device of the controller and its controller state, and a
+/// Called by the SPI core for a registered controller of
+/// [`Registration::new`] with channels, with one of its devices and a
 /// transfer of the message it maps, under `io_mutex`.
 unsafe extern "C" fn can_dma_callback<T: Controller>(
-    data: *mut c_void,
+    ctlr: *mut ffi::spi_controller,
     spi: *mut ffi::spi_device,
-    state: *mut c_void,
     xfer: *mut ffi::spi_transfer,
 ) -> bool {
     // SAFETY: Per the function's safety requirements.
-    let (inner, spi, xfer, s) = unsafe {
+    let inner = unsafe { controller_inner::<T>(ctlr) };
+    // The core asks for every transfer of every message: the short ones
+    // are refused here, without the frame the driver's answer needs.
+    // SAFETY: `xfer` is valid (function safety requirements).
+    if unsafe { Transfer::from_raw(xfer) }.len() < inner.dma_min_len as usize {
+        return false;
+    }
+    // SAFETY: Per the function's safety requirements.
+    unsafe { can_dma_asked(inner, spi, xfer) }
+}
+
+/// The driver's answer to `can_dma` for a transfer that is long enough.
+///
+/// # Safety
+///
+/// As [`can_dma_callback`], for `inner`'s controller.
+#[inline(never)]
+unsafe fn can_dma_asked<T: Controller>(
+    inner: &Inner<T>,
+    spi: *mut ffi::spi_device,
+    xfer: *mut ffi::spi_transfer,
+) -> bool {
+    // SAFETY: Per the function's safety requirements.
+    let (spi, xfer, s) = unsafe {
         (
-            inner::<T>(data),
             SpiDevice::from_raw(spi),
             Transfer::from_raw(xfer),
-            state_of::<T>(state),
+            state::<T>(spi),
         )
     };
     let Some(s) = s else {

@@ -16,7 +16,6 @@ struct oxdma_spi_priv {
 	const struct oxdma_spi_ops *ops;
 	void *data;
 	size_t max_transfer_size;
-	unsigned int dma_min_len;
 };
 
 static struct oxdma_spi_priv *oxdma_spi_priv(struct spi_controller *ctlr)
@@ -49,18 +48,6 @@ static void oxdma_spi_handle_err(struct spi_controller *ctlr,
 	p->ops->handle_err(p->data, msg);
 }
 
-static bool oxdma_spi_can_dma(struct spi_controller *ctlr,
-			      struct spi_device *spi,
-			      struct spi_transfer *xfer)
-{
-	struct oxdma_spi_priv *p = oxdma_spi_priv(ctlr);
-
-	/* The core asks for every transfer of every message. */
-	if (xfer->len < p->dma_min_len)
-		return false;
-	return p->ops->can_dma(p->data, spi, spi_get_ctldata(spi), xfer);
-}
-
 static size_t oxdma_spi_max_transfer_size(struct spi_device *spi)
 {
 	return oxdma_spi_priv(spi->controller)->max_transfer_size;
@@ -83,7 +70,6 @@ struct spi_controller *oxdma_spi_alloc_host(struct device *dev,
 	p->ops = ops;
 	p->data = data;
 	p->max_transfer_size = limits->max_transfer_size ?: SIZE_MAX;
-	p->dma_min_len = limits->dma_min_len;
 
 	ctlr->use_gpio_descriptors = true;
 	ctlr->mode_bits = limits->mode_bits;
@@ -100,7 +86,7 @@ struct spi_controller *oxdma_spi_alloc_host(struct device *dev,
 	if (dma_tx && dma_rx) {
 		ctlr->dma_tx = dma_tx;
 		ctlr->dma_rx = dma_rx;
-		ctlr->can_dma = oxdma_spi_can_dma;
+		ctlr->can_dma = ops->can_dma;
 	}
 	return ctlr;
 }

@@ -21,12 +21,11 @@ struct oxdma_spi_device_info {
 };
 
 /*
- * The controller operations. prepare_message and transfer_one, once per
- * message and per transfer, are the controller's own (struct
+ * The controller operations. prepare_message, transfer_one and can_dma,
+ * once per message and per transfer, are the controller's own (struct
  * spi_controller's signatures, no trampoline) and find the Rust data with
  * oxdma_spi_controller_data(); the others go through a C trampoline that
- * passes the data, and for can_dma the device's controller state
- * (spi_get_ctldata()). Rust reads struct spi_transfer's fields in place.
+ * passes the data. Rust reads struct spi_transfer's fields in place.
  */
 struct oxdma_spi_ops {
 	int (*setup)(void *data, struct spi_device *spi);
@@ -36,7 +35,7 @@ struct oxdma_spi_ops {
 	int (*transfer_one)(struct spi_controller *ctlr, struct spi_device *spi,
 			    struct spi_transfer *xfer);
 	void (*handle_err)(void *data, struct spi_message *msg);
-	bool (*can_dma)(void *data, struct spi_device *spi, void *state,
+	bool (*can_dma)(struct spi_controller *ctlr, struct spi_device *spi,
 			struct spi_transfer *xfer);
 };
 
@@ -49,8 +48,6 @@ struct oxdma_spi_limits {
 	u32 min_speed_hz;
 	/* 0: no limit (SIZE_MAX) */
 	size_t max_transfer_size;
-	/* Shorter transfers are not mapped for DMA, can_dma not asked. */
-	unsigned int dma_min_len;
 };
 
 /*
