@@ -201,9 +201,9 @@ impl Counters {
 }
 
 /// Counts a transfer. Transfers are serialised (the core's `io_mutex`), so
-/// a load and a store do, as the C driver's plain increments.
+/// a load and a store do, wrapping as the C driver's plain increments.
 fn count(c: &Pin<KBox<File<AtomicU64>>>) {
-    c.store(c.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    c.store(c.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
 }
 
 /// Per-device state (`struct bcm2835_spidev`).
