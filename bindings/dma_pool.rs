@@ -129,9 +129,9 @@ impl<T: Copy> PoolBlock<T> {
     /// What the block holds (the last value written: the device only reads
     /// it).
     pub(crate) fn read(&self) -> T {
+        // Volatile, as for `write`.
         // SAFETY: `vaddr` is a live, aligned block holding a `T` written by
-        // `DmaPool::alloc` or `write` (type invariant); volatile, as for
-        // `write`.
+        // `DmaPool::alloc` or `write` (type invariant).
         unsafe { self.vaddr.as_ptr().read_volatile() }
     }
 }

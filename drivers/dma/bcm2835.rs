@@ -302,25 +302,21 @@ impl ChannelOps for BcmChan {
             fifo: fifo.addr(),
         };
         let max = chan.kind.max_cb_len();
-        // One segment that fits one CB, as each spi-bcm2835 DMA transfer:
-        // its CB goes straight into its pool block.
-        if sg.len() == 1 {
-            let mut sg = sg;
-            let seg = sg.next().ok_or(EINVAL)?;
-            chan.check_len("slave segment", seg.len(), 1)?;
-            if seg.len() <= max as usize {
-                let cb = cb::slave_single(slave, seg.addr(), seg.len(), max)?;
-                return chan.single(cb, slave.dir);
-            }
-            let cbs = cb::slave_chain(slave, core::iter::once(Ok((seg.addr(), seg.len()))), max)?;
-            return chan.descriptor(cbs, slave.dir, false);
-        }
+        let one = sg.len() == 1;
         // Any length, as the C driver: the engine's length is in bytes.
-        let segs = sg.map(|seg| {
+        let mut segs = sg.map(|seg| {
             chan.check_len("slave segment", seg.len(), 1)?;
             Ok((seg.addr(), seg.len()))
         });
-        let cbs = cb::slave_chain(slave, segs, max)?;
+        let first = segs.next();
+        // One segment that fits one CB, as each spi-bcm2835 DMA transfer:
+        // its CB goes straight into its pool block.
+        if let (true, Some(Ok((addr, len)))) = (one, &first) {
+            if *len <= max as usize {
+                return chan.single(cb::slave_single(slave, *addr, *len, max)?, slave.dir);
+            }
+        }
+        let cbs = cb::slave_chain(slave, Iterator::chain(first.into_iter(), segs), max)?;
         chan.descriptor(cbs, slave.dir, false)
     }
 

@@ -345,10 +345,9 @@ unsafe extern "C" fn issue_pending<C: ChannelOps>(chan: *mut ffi::dma_chan) {
 ///
 /// `vd` must be a descriptor of a `Channel<C>`, freed once, by virt-dma.
 pub(super) unsafe extern "C" fn desc_free<C: ChannelOps>(vd: *mut ffi::virt_dma_desc) {
-    // SAFETY: virt-dma frees each descriptor once, and every descriptor of
-    // this channel is a `DescBox<C>` allocated by `Channel::prepare`, to be
-    // dropped and `kfree()`d once (invariant of `DescBox`), whose `tx.chan`
-    // is its channel.
+    // Every descriptor of this channel is a `DescBox<C>` of `Channel::prepare`
+    // whose `tx.chan` is its channel, to be dropped and freed once.
+    // SAFETY: As above (invariant of `DescBox`); virt-dma frees it once.
     let chan = unsafe {
         let chan = (*vd).tx.chan;
         let desc = vd.cast::<DescBox<C>>();

@@ -287,10 +287,10 @@ impl<C: ChannelOps> Channel<C> {
         if raw.is_null() {
             return Err(ENOMEM);
         }
-        // SAFETY: `raw` is valid for writes of a `DescBox<C>` and aligned
-        // (kmalloc's minimum alignment, checked above); all-zero bytes are a
-        // valid `Opaque<virt_dma_desc>`, so once `id` and `desc` are written
-        // every field is initialised.
+        // All-zero bytes are a valid `Opaque<virt_dma_desc>`: once `id` and
+        // `desc` are written, every field is initialised.
+        // SAFETY: `raw` is valid for writes of a `DescBox<C>`, and aligned
+        // (kmalloc's minimum alignment, checked above).
         unsafe {
             ptr::addr_of_mut!((*raw).id).write(id);
             ptr::addr_of_mut!((*raw).desc).write(desc);
