@@ -50,13 +50,19 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     uint64_t vaddr = qemu_plugin_tb_vaddr(tb);
     uint32_t n = qemu_plugin_tb_n_insns(tb);
-    uint64_t key = vaddr ^ ((uint64_t)n << 1);
+    uint64_t key;
     gpointer found;
     int i;
 
     if (vaddr < KERNEL_BASE) {
         return;
     }
+    /*
+     * One key per (address, length), never shared: a TB is at most
+     * TCG_MAX_INSNS (512) instructions, and kernel addresses span 48 bits
+     * above KERNEL_BASE.
+     */
+    key = ((vaddr - KERNEL_BASE) << 10) | n;
     g_mutex_lock(&lock);
     found = g_hash_table_lookup(index_of, (gpointer)(uintptr_t)key);
     if (found) {
