@@ -137,8 +137,10 @@ pub(crate) fn sg_segments<S: DmaSgBuffer + ?Sized>(
             )
         };
         nents -= 1;
-        // SAFETY: As above.
-        sgl = unsafe { bindings::sg_next(sgl) };
+        if nents != 0 {
+            // SAFETY: As above.
+            sgl = unsafe { bindings::sg_next(sgl) };
+        }
         Some(seg)
     })
 }

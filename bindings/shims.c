@@ -93,10 +93,20 @@ void oxdma_vchan_terminate_vdesc(struct virt_dma_desc *vd)
 	vchan_terminate_vdesc(vd);
 }
 
-void oxdma_vchan_get_all_descriptors(struct virt_dma_chan *vc,
-				     struct list_head *head)
+/*
+ * vchan_get_all_descriptors() but desc_terminated, whose descriptors the
+ * engine may still be winding down on until device_synchronize. Whether
+ * any was moved to @head.
+ */
+bool oxdma_vchan_get_queued_descriptors(struct virt_dma_chan *vc,
+					struct list_head *head)
 {
-	vchan_get_all_descriptors(vc, head);
+	lockdep_assert_held(&vc->lock);
+	list_splice_tail_init(&vc->desc_allocated, head);
+	list_splice_tail_init(&vc->desc_submitted, head);
+	list_splice_tail_init(&vc->desc_issued, head);
+	list_splice_tail_init(&vc->desc_completed, head);
+	return !list_empty(head);
 }
 
 void oxdma_vchan_free_chan_resources(struct virt_dma_chan *vc)
@@ -107,11 +117,6 @@ void oxdma_vchan_free_chan_resources(struct virt_dma_chan *vc)
 void oxdma_vchan_synchronize(struct virt_dma_chan *vc)
 {
 	vchan_synchronize(vc);
-}
-
-void oxdma_list_splice_tail_init(struct list_head *list, struct list_head *head)
-{
-	list_splice_tail_init(list, head);
 }
 
 enum dma_status oxdma_dma_cookie_status(struct dma_chan *chan,
@@ -182,6 +187,23 @@ enum dma_status oxdma_dmaengine_tx_status(struct dma_chan *chan,
 					  struct dma_tx_state *state)
 {
 	return dmaengine_tx_status(chan, cookie, state);
+}
+
+/*
+ * Whether @cookie completed, from the channel's cookies alone, as
+ * dma_cookie_status() decides it for the providers' tx_status (without
+ * the residue, and without the provider call).
+ */
+bool oxdma_dma_cookie_done(struct dma_chan *chan, dma_cookie_t cookie)
+{
+	dma_cookie_t used = READ_ONCE(chan->cookie);
+	/*
+	 * Acquire: what the caller does with the transfer's memory next comes
+	 * after the provider marked it complete.
+	 */
+	dma_cookie_t complete = smp_load_acquire(&chan->completed_cookie);
+
+	return dma_async_is_complete(cookie, complete, used) == DMA_COMPLETE;
 }
 
 int oxdma_dmaengine_pause(struct dma_chan *chan)

@@ -38,13 +38,10 @@ void oxdma_vchan_desc_unlink(struct virt_dma_desc *vd);
 void oxdma_vchan_cookie_complete(struct virt_dma_desc *vd);
 void oxdma_vchan_cyclic_callback(struct virt_dma_desc *vd);
 void oxdma_vchan_terminate_vdesc(struct virt_dma_desc *vd);
-void oxdma_vchan_get_all_descriptors(struct virt_dma_chan *vc,
-				     struct list_head *head);
+bool oxdma_vchan_get_queued_descriptors(struct virt_dma_chan *vc,
+					struct list_head *head);
 void oxdma_vchan_free_chan_resources(struct virt_dma_chan *vc);
 void oxdma_vchan_synchronize(struct virt_dma_chan *vc);
-
-/* include/linux/list.h */
-void oxdma_list_splice_tail_init(struct list_head *list, struct list_head *head);
 
 /* drivers/dma/dmaengine.h */
 enum dma_status oxdma_dma_cookie_status(struct dma_chan *chan,
@@ -79,6 +76,7 @@ void oxdma_dma_async_issue_pending(struct dma_chan *chan);
 enum dma_status oxdma_dmaengine_tx_status(struct dma_chan *chan,
 					  dma_cookie_t cookie,
 					  struct dma_tx_state *state);
+bool oxdma_dma_cookie_done(struct dma_chan *chan, dma_cookie_t cookie);
 int oxdma_dmaengine_pause(struct dma_chan *chan);
 int oxdma_dmaengine_resume(struct dma_chan *chan);
 int oxdma_dmaengine_terminate_sync(struct dma_chan *chan);

@@ -39,6 +39,11 @@ pub(crate) trait Controller: Send + Sync + Sized + 'static {
     /// so that they stay asserted across the transfers of a message.
     const NATIVE_CS_AS_GPIO: bool = false;
 
+    /// Transfers shorter than this (bytes) are never mapped for DMA:
+    /// [`Self::can_dma`] is not asked about them. A constant, as the core
+    /// asks about every transfer of every message.
+    const DMA_MIN_LEN: usize = 0;
+
     /// Sets a device up, or again after its mode or clock changed
     /// (`spi_controller.setup`); `old` is its previous data, if any.
     ///
@@ -61,13 +66,14 @@ pub(crate) trait Controller: Send + Sync + Sized + 'static {
 
     /// Prepares the controller for a message to `spi`, before its chip
     /// select is asserted (`spi_controller.prepare_message`).
-    fn prepare_message(&self, _spi: &SpiDevice<'_>, _data: &Self::DeviceData) -> Result {
+    fn prepare_message(&self, _spi: SpiDevice<'_>, _data: &Self::DeviceData) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Moves all of `xfer` before returning (`spi_controller.transfer_one`,
     /// completing synchronously); `dma` is given for a transfer mapped for
-    /// the channels.
+    /// the channels. `spi` and `xfer` are lent by value (each a pointer,
+    /// passed in a register) for the call.
     ///
     /// # Errors
     ///
@@ -75,9 +81,9 @@ pub(crate) trait Controller: Send + Sync + Sized + 'static {
     /// [`Transfer::retry_without_dma`]'s has the core retry it unmapped.
     fn transfer_one(
         &self,
-        spi: &SpiDevice<'_>,
+        spi: SpiDevice<'_>,
         data: &Self::DeviceData,
-        xfer: &mut Transfer<'_>,
+        xfer: Transfer<'_>,
         dma: Option<&mut SpiDma<Self::Callback>>,
     ) -> Result;
 
@@ -89,7 +95,7 @@ pub(crate) trait Controller: Send + Sync + Sized + 'static {
     /// Whether `xfer` should go through DMA: the core then maps it for the
     /// channels before `transfer_one` (`spi_controller.can_dma`). Only
     /// asked of a controller registered with channels, about transfers of
-    /// at least [`Limits::dma_min_len`] bytes.
+    /// at least [`Self::DMA_MIN_LEN`] bytes.
     fn can_dma(
         &self,
         _spi: &SpiDevice<'_>,
@@ -116,9 +122,6 @@ pub(crate) struct Limits {
     /// Largest transfer in bytes, which the core splits longer ones at
     /// (`max_transfer_size`); `None` for no limit.
     pub(crate) max_transfer_size: Option<usize>,
-    /// Transfers shorter than this (bytes) are never mapped for DMA:
-    /// [`Controller::can_dma`] is not asked about them.
-    pub(crate) dma_min_len: u32,
 }
 
 /// One of a controller's two DMA channels.
@@ -239,8 +242,6 @@ struct DeviceState<T: Controller> {
 struct Inner<T: Controller> {
     driver: T,
     dma: UnsafeCell<Option<SpiDma<T::Callback>>>,
-    /// [`Limits::dma_min_len`].
-    dma_min_len: u32,
     ops: ffi::oxdma_spi_ops,
 }
 
@@ -284,7 +285,6 @@ impl<T: Controller> Registration<T> {
             pin_init!(Inner {
                 driver,
                 dma: UnsafeCell::new(dma),
-                dma_min_len: limits.dma_min_len,
                 ops: ffi::oxdma_spi_ops {
                     setup: Some(setup_callback::<T>),
                     cleanup: Some(cleanup_callback::<T>),
@@ -548,7 +548,7 @@ unsafe extern "C" fn prepare_message_callback<T: Controller>(
     let Some(d) = (unsafe { (*s.get()).data.as_ref() }) else {
         return EINVAL.to_errno();
     };
-    errno(inner.driver.prepare_message(&spi, d))
+    errno(inner.driver.prepare_message(spi, d))
 }
 
 /// `oxdma_spi_ops.transfer_one`, the controller's own.
@@ -565,7 +565,7 @@ unsafe extern "C" fn transfer_one_callback<T: Controller>(
 ) -> c_int {
     // SAFETY: Per the function's safety requirements; the core completes
     // the transfer when this returns 0 (or fails it).
-    let (inner, s, spi, mut xfer) = unsafe {
+    let (inner, s, spi, xfer) = unsafe {
         (
             controller_inner::<T>(ctlr),
             state::<T>(spi),
@@ -582,12 +582,12 @@ unsafe extern "C" fn transfer_one_callback<T: Controller>(
     };
     // The channels only for a transfer mapped for them.
     if !xfer.is_dma_mapped() {
-        return errno(inner.driver.transfer_one(&spi, d, &mut xfer, None));
+        return errno(inner.driver.transfer_one(spi, d, xfer, None));
     }
     // SAFETY: `io_mutex` is held: no other reference is in use (type
     // invariant of `Inner`).
     let dma = unsafe { &mut *inner.dma.get() };
-    errno(inner.driver.transfer_one(&spi, d, &mut xfer, dma.as_mut()))
+    errno(inner.driver.transfer_one(spi, d, xfer, dma.as_mut()))
 }
 
 /// `oxdma_spi_ops.handle_err`.
@@ -622,16 +622,14 @@ unsafe extern "C" fn can_dma_callback<T: Controller>(
     spi: *mut ffi::spi_device,
     xfer: *mut ffi::spi_transfer,
 ) -> bool {
-    // SAFETY: Per the function's safety requirements.
-    let inner = unsafe { controller_inner::<T>(ctlr) };
     // The core asks for every transfer of every message: the short ones
     // are refused here, without the frame the driver's answer needs.
     // SAFETY: `xfer` is valid (function safety requirements).
-    if unsafe { Transfer::from_raw(xfer) }.len() < inner.dma_min_len as usize {
+    if unsafe { Transfer::from_raw(xfer) }.len() < T::DMA_MIN_LEN {
         return false;
     }
     // SAFETY: Per the function's safety requirements.
-    unsafe { can_dma_asked(inner, spi, xfer) }
+    unsafe { can_dma_asked(controller_inner::<T>(ctlr), spi, xfer) }
 }
 
 /// The driver's answer to `can_dma` for a transfer that is long enough.

@@ -231,26 +231,20 @@ unsafe extern "C" fn terminate_all<C: ChannelOps>(chan: *mut ffi::dma_chan) -> k
     let list = ptr::addr_of_mut!(head);
     // SAFETY: `list` is valid for writes.
     unsafe { bindings::INIT_LIST_HEAD(list) };
-    let ret = {
+    let (ret, queued) = {
         let mut guard = c.lock();
         let ret = C::terminate_all(&mut guard);
         c.paused.store(false, Ordering::Relaxed);
-        // SAFETY: The lock is held. The terminated list is spliced back
-        // below: it is freed by `synchronize`, once the engine has stopped.
-        unsafe {
-            let terminated = ptr::addr_of_mut!((*c.vc()).desc_terminated);
-            let mut keep = bindings::list_head::default();
-            let keep_ptr = ptr::addr_of_mut!(keep);
-            bindings::INIT_LIST_HEAD(keep_ptr);
-            ffi::oxdma_list_splice_tail_init(terminated.cast(), keep_ptr);
-            ffi::oxdma_vchan_get_all_descriptors(c.vc(), list.cast());
-            ffi::oxdma_list_splice_tail_init(keep_ptr, terminated.cast());
-        }
-        ret
+        // SAFETY: The lock is held. The terminated descriptors stay on their
+        // list: `synchronize` frees them, once the engine has stopped.
+        let queued = unsafe { ffi::oxdma_vchan_get_queued_descriptors(c.vc(), list.cast()) };
+        (ret, queued)
     };
-    // SAFETY: `head` holds descriptors no longer on any channel list and
-    // never given to the engine (or completed by it).
-    unsafe { ffi::vchan_dma_desc_free_list(c.vc(), list.cast()) };
+    if queued {
+        // SAFETY: `head` holds descriptors no longer on any channel list and
+        // never given to the engine (or completed by it).
+        unsafe { ffi::vchan_dma_desc_free_list(c.vc(), list.cast()) };
+    }
     from_result(|| ret.map(|()| 0))
 }
 

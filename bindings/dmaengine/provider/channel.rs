@@ -13,7 +13,7 @@ use core::{
     mem::ManuallyDrop,
     ops::Deref,
     ptr::{self, NonNull},
-    sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicUsize, Ordering},
+    sync::atomic::{fence, AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicUsize, Ordering},
 };
 use kernel::{
     bindings, device,
@@ -39,11 +39,60 @@ pub(super) struct DescBox<C: ChannelOps> {
     pub(super) desc: C::Desc,
 }
 
-/// The device side of one direction of the last accepted slave config.
-#[derive(Clone, Copy)]
-struct SlaveSide {
-    addr: DmaAddr,
-    width: u32,
+/// The device sides of the last accepted slave config, MEM_TO_DEV then
+/// DEV_TO_MEM (address, width in bytes; width 0 for none). Every slave prep
+/// reads them: without the channel lock, as a seqlock reader
+/// (`include/linux/seqlock.h`), all fields atomic.
+///
+/// # Invariants
+///
+/// Written only with the channel lock held, `seq` odd meanwhile; a read
+/// during which `seq` stayed even and unchanged saw one config's sides.
+struct SlaveSides {
+    seq: AtomicU32,
+    addr: [AtomicU64; 2],
+    width: [AtomicU32; 2],
+}
+
+impl SlaveSides {
+    const fn new() -> Self {
+        Self {
+            seq: AtomicU32::new(0),
+            addr: [AtomicU64::new(0), AtomicU64::new(0)],
+            width: [AtomicU32::new(0), AtomicU32::new(0)],
+        }
+    }
+
+    /// Side `i`'s address and width; waits out a write in progress.
+    fn read(&self, i: usize) -> (DmaAddr, u32) {
+        loop {
+            let seq = self.seq.load(Ordering::Acquire);
+            if seq % 2 == 0 {
+                let side = (
+                    self.addr[i].load(Ordering::Relaxed),
+                    self.width[i].load(Ordering::Relaxed),
+                );
+                fence(Ordering::Acquire);
+                if self.seq.load(Ordering::Relaxed) == seq {
+                    return side;
+                }
+            }
+            core::hint::spin_loop();
+        }
+    }
+
+    /// Records both sides; the caller holds the channel lock (the only
+    /// writer).
+    fn write(&self, sides: [(DmaAddr, u32); 2]) {
+        let seq = self.seq.load(Ordering::Relaxed);
+        self.seq.store(seq.wrapping_add(1), Ordering::Relaxed);
+        fence(Ordering::Release);
+        for (i, (addr, width)) in sides.into_iter().enumerate() {
+            self.addr[i].store(addr, Ordering::Relaxed);
+            self.width[i].store(width, Ordering::Relaxed);
+        }
+        self.seq.store(seq.wrapping_add(2), Ordering::Release);
+    }
 }
 
 /// A provider channel: the C `struct virt_dma_chan`, the driver's data
@@ -54,16 +103,16 @@ struct SlaveSide {
 /// - `vc` is first and was set up by `vchan_init()` with `desc_free` set to
 ///   the adapter's `desc_free::<C>`; `vc.chan` is on the channel list of
 ///   the registration's `dma_device`.
-/// - `state` and `slave` are only accessed with `vc.lock` held (through
-///   [`ChannelGuard`]).
+/// - `state` is only accessed with `vc.lock` held (through
+///   [`ChannelGuard`]), `slave` only written so.
 #[repr(C)]
 #[pin_data(PinnedDrop)]
 pub(crate) struct Channel<C: ChannelOps> {
     #[pin]
     vc: Opaque<ffi::virt_dma_chan>,
     state: UnsafeCell<C::State>,
-    /// Device sides of the last accepted slave config: MEM_TO_DEV, DEV_TO_MEM.
-    slave: UnsafeCell<[Option<SlaveSide>; 2]>,
+    /// Device sides of the last accepted slave config.
+    slave: SlaveSides,
     request_line: AtomicU32,
     pub(super) paused: AtomicBool,
     /// The cookie of the last descriptor that completed with an error; 0
@@ -78,8 +127,7 @@ pub(crate) struct Channel<C: ChannelOps> {
     data: C,
 }
 
-// SAFETY: `state` and `slave` are only reached under `vc.lock` (type
-// invariant); the C parts are synchronised by the C core; `C` is
+// SAFETY: `state` is only reached under `vc.lock` (type invariant); the C parts are synchronised by the C core; `C` is
 // `Send + Sync` and `C::State: Send`.
 unsafe impl<C: ChannelOps> Send for Channel<C> {}
 // SAFETY: As above.
@@ -135,7 +183,7 @@ impl<C: ChannelOps> Channel<C> {
                 }
             }),
             state: UnsafeCell::new(state),
-            slave: UnsafeCell::new([None, None]),
+            slave: SlaveSides::new(),
             request_line: AtomicU32::new(0),
             paused: AtomicBool::new(false),
             failed_cookie: AtomicI32::new(0),
@@ -233,19 +281,17 @@ impl<C: ChannelOps> Channel<C> {
     /// `EINVAL` with a message if `dir` is not a slave direction or has no
     /// config.
     pub(super) fn fifo(&self, dir: TransferDirection, id: u64) -> Result<Fifo> {
-        let side = {
-            let guard = self.lock();
-            // SAFETY: The lock is held (type invariant).
-            let slave = unsafe { &*guard.chan.slave.get() };
-            match dir {
-                TransferDirection::MemToDev => slave[0],
-                TransferDirection::DevToMem => slave[1],
-                TransferDirection::MemToMem => None,
-            }
+        let i = match dir {
+            TransferDirection::MemToDev => Some(0),
+            TransferDirection::DevToMem => Some(1),
+            TransferDirection::MemToMem => None,
         };
-        // SAFETY: `side` is the device side the client configured last on
-        // this channel (recorded by `accept_config`).
-        let fifo = side.and_then(|s| unsafe { Fifo::new(s.addr, s.width, id) });
+        let fifo = i.and_then(|i| {
+            let (addr, width) = self.slave.read(i);
+            // SAFETY: `addr` is the device side the client configured last
+            // on this channel (`accept_config`); width 0 gives `None`.
+            unsafe { Fifo::new(addr, width, id) }
+        });
         fifo.ok_or_else(|| {
             dev_err!(
                 self.dev,
@@ -341,20 +387,12 @@ impl<'a, C: ChannelOps> ChannelGuard<'a, C> {
 
     /// Records the device sides of a config the driver accepted.
     pub(super) fn accept_config(&mut self, config: &SlaveConfig) {
-        let side = |dir| {
-            let width = config.device_width(dir);
-            (width != 0).then(|| SlaveSide {
-                addr: config.device_addr(dir),
-                width,
-            })
-        };
-        let sides = [
+        let side = |dir| (config.device_addr(dir), config.device_width(dir));
+        // The lock is held: the only writer.
+        self.chan.slave.write([
             side(TransferDirection::MemToDev),
             side(TransferDirection::DevToMem),
-        ];
-        // SAFETY: The lock is held and `&mut self` makes this the only
-        // reference (type invariant of `Channel`).
-        unsafe { *self.chan.slave.get() = sides };
+        ]);
     }
 
     /// Whether `active` is a descriptor of this guard's channel; if not,

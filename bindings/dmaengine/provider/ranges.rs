@@ -174,8 +174,10 @@ impl Iterator for SgList<'_> {
             )
         };
         self.len -= 1;
-        // SAFETY: As above; `sg_next()` follows chained lists.
-        self.sg = unsafe { bindings::sg_next(self.sg) };
+        if self.len != 0 {
+            // SAFETY: As above; `sg_next()` follows chained lists.
+            self.sg = unsafe { bindings::sg_next(self.sg) };
+        }
         // SAFETY: The entry is mapped for descriptor `desc` (type invariant).
         Some(unsafe { MemRange::new(addr, len as usize, self.desc) })
     }
