@@ -58,8 +58,6 @@ use regs::cs;
 /// Transfers shorter than this run in polling mode (µs on the wire;
 /// `polling_limit_us` of the C driver).
 const POLLING_LIMIT_US: u32 = 30;
-/// DMA from this length in bytes (`BCM2835_SPI_DMA_MIN_LENGTH`).
-const DMA_MIN_LEN: u32 = 96;
 /// Longest transfer in bytes: DLEN is 16 bits, kept a multiple of 4.
 const MAX_DMA_LEN: usize = 65532;
 /// Added to a transfer's time on the wire before it times out (ms).
@@ -206,8 +204,25 @@ fn count(c: &Pin<KBox<File<AtomicU64>>>) {
     c.store(c.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
 }
 
+/// The serial clock for a requested rate: what `bcm2835_spi_transfer_one()`
+/// computes for each transfer.
+#[derive(Clone, Copy)]
+struct SpiClock {
+    /// The rate asked for, in Hz.
+    hz: u32,
+    /// `CLK.CDIV`: the core clock divided by it, or 0 for 65536.
+    cdiv: u32,
+    /// The rate it gives, in Hz.
+    rate: u32,
+    /// Transfers shorter than this many bytes are polled.
+    polling_bytes: usize,
+}
+
 /// Per-device state (`struct bcm2835_spidev`).
 struct SpiDev {
+    /// The clock at the device's `max_speed_hz`, which most of its
+    /// transfers ask for: computed at setup, not per transfer.
+    clock: SpiClock,
     /// `CS` for its messages: mode and chip select, not yet active.
     prepare_cs: u32,
     /// Data in and out on one line (`SPI_3WIRE`).
@@ -244,12 +259,14 @@ impl Bcm2835Spi {
         self.regs.write32(0, regs::DLEN);
     }
 
-    /// The clock divider for `hz` and the rate it gives, in Hz.
-    fn divider(&self, hz: u32) -> (u32, u32) {
+    /// The clock for `hz` (`CDIV` even, rounded up, as the C driver).
+    fn clock(&self, hz: u32) -> SpiClock {
+        let clk = u64::from(self.clk_hz);
         let cdiv = if hz >= self.clk_hz / 2 {
             2
         } else if hz != 0 {
-            let d = self.clk_hz.div_ceil(hz);
+            // At most `clk_hz`: no overflow in 64 bits.
+            let d = clk.div_ceil(u64::from(hz));
             let d = d + d % 2;
             if d >= 65536 {
                 0
@@ -259,14 +276,24 @@ impl Bcm2835Spi {
         } else {
             0
         };
-        let rate = self.clk_hz.checked_div(cdiv).unwrap_or(self.clk_hz / 65536);
-        (cdiv, rate)
+        let rate = clk.checked_div(cdiv).unwrap_or(clk / 65536) as u32;
+        // 9 bit times per byte on the wire.
+        let hz_per_byte = 9 * 1_000_000 / POLLING_LIMIT_US;
+        SpiClock {
+            hz,
+            cdiv: cdiv as u32,
+            rate,
+            polling_bytes: (rate / hz_per_byte) as usize,
+        }
     }
 
-    /// Transfers shorter than this many bytes are polled.
-    fn polling_bytes(rate: u32) -> usize {
-        let hz_per_byte = 9 * 1_000_000 / POLLING_LIMIT_US;
-        (rate / hz_per_byte) as usize
+    /// The clock of a transfer of `dev` at `hz`.
+    fn clock_for(&self, dev: &SpiDev, hz: u32) -> SpiClock {
+        if hz == dev.clock.hz {
+            dev.clock
+        } else {
+            self.clock(hz)
+        }
     }
 
     /// How long `len` bytes at `rate` Hz may take, in ms.
@@ -362,7 +389,9 @@ impl Bcm2835Spi {
                 return Ok(false);
             }
             count(&self.counters.dma);
-            self.run_dma(spi, dev, chans, tx, rx, c, len, rate)?;
+            let r = self.run_dma(spi, dev, chans, tx, rx, c, len, rate);
+            self.reset_hw();
+            r?;
             Ok(true)
         })??;
         if !r {
@@ -371,6 +400,8 @@ impl Bcm2835Spi {
         Ok(())
     }
 
+    /// Runs the DMA transfers of one SPI transfer and waits for them; the
+    /// caller resets the block after.
     #[allow(clippy::too_many_arguments)]
     fn run_dma(
         &self,
@@ -463,11 +494,10 @@ impl Bcm2835Spi {
                 }
             }
         }
-        // Stop what still runs (the zero-fill or clear-RX loop, or
-        // everything after an error): dropping a run or an unfinished
-        // transfer terminates its channel.
-        drop((tx_fill, rx_clear, rx_data, tx_data));
-        self.reset_hw();
+        // Returning drops the TX side, then the RX side: what still runs
+        // (the zero-fill or clear-RX loop, or everything after an error)
+        // stops, as dropping a run or an unfinished transfer terminates its
+        // channel.
         result
     }
 }
@@ -491,6 +521,8 @@ impl Controller for Bcm2835Spi {
     type DeviceData = SpiDev;
     type Callback = Wake;
     const NATIVE_CS_AS_GPIO: bool = true;
+    /// `BCM2835_SPI_DMA_MIN_LENGTH`.
+    const DMA_MIN_LEN: usize = 96;
 
     fn setup(
         &self,
@@ -534,6 +566,7 @@ impl Controller for Bcm2835Spi {
             }
         };
         Ok(SpiDev {
+            clock: self.clock(spi.max_speed_hz()),
             prepare_cs: c,
             three_wire: mode.contains(Mode::THREE_WIRE),
             clear_rx,
@@ -546,7 +579,7 @@ impl Controller for Bcm2835Spi {
         }
     }
 
-    fn prepare_message(&self, _spi: &SpiDevice<'_>, dev: &SpiDev) -> Result {
+    fn prepare_message(&self, _spi: SpiDevice<'_>, dev: &SpiDev) -> Result {
         // Clock polarity before the core asserts chip select.
         self.regs.write32(dev.prepare_cs, regs::CS);
         Ok(())
@@ -554,12 +587,17 @@ impl Controller for Bcm2835Spi {
 
     fn transfer_one(
         &self,
-        spi: &SpiDevice<'_>,
+        spi: SpiDevice<'_>,
         dev: &SpiDev,
-        xfer: &mut Transfer<'_>,
+        mut xfer: Transfer<'_>,
         dma: Option<&mut SpiDma<Wake>>,
     ) -> Result {
-        let (cdiv, rate) = self.divider(xfer.speed_hz());
+        let SpiClock {
+            cdiv,
+            rate,
+            polling_bytes,
+            ..
+        } = self.clock_for(dev, xfer.speed_hz());
         xfer.set_effective_speed_hz(rate);
         self.regs.write32(cdiv, regs::CLK);
         let mut c = dev.prepare_cs;
@@ -568,11 +606,11 @@ impl Controller for Bcm2835Spi {
         }
         if xfer.is_dma_mapped() {
             if let Some(dma) = dma {
-                return self.transfer_dma(spi, dev, xfer, dma, c, rate);
+                return self.transfer_dma(&spi, dev, &mut xfer, dma, c, rate);
             }
         }
-        if xfer.len() < Self::polling_bytes(rate) {
-            return self.transfer_poll(xfer, c, rate);
+        if xfer.len() < polling_bytes {
+            return self.transfer_poll(&mut xfer, c, rate);
         }
         let len = xfer.len();
         let mut pio = xfer.pio()?;
@@ -587,9 +625,9 @@ impl Controller for Bcm2835Spi {
     }
 
     fn can_dma(&self, _spi: &SpiDevice<'_>, dev: &SpiDev, xfer: &Transfer<'_>) -> bool {
-        // At least `DMA_MIN_LEN` bytes (`Limits::dma_min_len`), and not
+        // At least `DMA_MIN_LEN` bytes (asked of no shorter one), and not
         // polled (the C driver maps those, then polls).
-        dev.clear_rx.is_some() && xfer.len() >= Self::polling_bytes(self.divider(xfer.speed_hz()).1)
+        dev.clear_rx.is_some() && xfer.len() >= self.clock_for(dev, xfer.speed_hz()).polling_bytes
     }
 }
 
@@ -712,7 +750,6 @@ fn probe(pdev: &platform::Device<Core<'_>>) -> Result<Driver> {
             max_speed_hz: clk_hz / 2,
             min_speed_hz: 0,
             max_transfer_size: dma.as_ref().map(|_| MAX_DMA_LEN),
-            dma_min_len: DMA_MIN_LEN,
         };
         let with_dma = dma.is_some();
         let reg = Registration::new(dev, ctl, &limits, dma)?;
