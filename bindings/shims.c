@@ -94,15 +94,17 @@ void oxdma_vchan_terminate_vdesc(struct virt_dma_desc *vd)
 }
 
 /*
- * vchan_get_all_descriptors() but desc_terminated, whose descriptors the
- * engine may still be winding down on until device_synchronize. Whether
- * any was moved to @head.
+ * The descriptors a terminate drops: vchan_get_all_descriptors() but
+ * desc_terminated, whose descriptors the engine may still be winding down
+ * on until device_synchronize, and desc_allocated, prepared and not
+ * submitted (no transfer yet: a client may still submit them, and
+ * reusable ones stay there; vchan_free_chan_resources() frees them).
+ * Whether any was moved to @head.
  */
 bool oxdma_vchan_get_queued_descriptors(struct virt_dma_chan *vc,
 					struct list_head *head)
 {
 	lockdep_assert_held(&vc->lock);
-	list_splice_tail_init(&vc->desc_allocated, head);
 	list_splice_tail_init(&vc->desc_submitted, head);
 	list_splice_tail_init(&vc->desc_issued, head);
 	list_splice_tail_init(&vc->desc_completed, head);

@@ -102,11 +102,15 @@ impl DeviceFifo {
 ///
 /// # Invariants
 ///
-/// `chan` is a channel this consumer holds; `callback` lives at least as
+/// `chan` is a channel this consumer holds, `dma_dev` its
+/// `dmaengine_get_dma_device()`; `callback` lives at least as
 /// long as any transfer submitted on it can call back. A device side in
 /// `fifos` is configured on the channel, or was until a terminate.
 pub(crate) struct DmaChannel<H: Callback> {
     chan: NonNull<ffi::dma_chan>,
+    /// `dmaengine_get_dma_device()` of `chan`, fixed while it is held: the
+    /// transfers check their mappings against it.
+    dma_dev: *mut bindings::device,
     callback: Arc<H>,
     caps: Option<ffi::dma_slave_caps>,
     /// Configured device bus widths in bytes, MEM_TO_DEV then DEV_TO_MEM.
@@ -158,9 +162,12 @@ impl<H: Callback> DmaChannel<H> {
             // A memcpy-only provider has no slave caps.
             _ => None,
         };
+        // SAFETY: `chan` is held.
+        let dma_dev = unsafe { ffi::oxdma_dmaengine_get_dma_device(chan.as_ptr()) };
         // INVARIANT: `chan` was just requested; no memory FIFO yet.
         Ok(Self {
             chan,
+            dma_dev,
             callback,
             caps,
             widths: [0, 0],
@@ -213,8 +220,7 @@ impl<H: Callback> DmaChannel<H> {
     /// The provider's `struct device`, which transfer memory must be mapped
     /// for (`dmaengine_get_dma_device()`).
     pub(crate) fn raw_dma_device(&self) -> *mut bindings::device {
-        // SAFETY: `chan` is held.
-        unsafe { ffi::oxdma_dmaengine_get_dma_device(self.chan.as_ptr()) }
+        self.dma_dev
     }
 
     /// Calls `f` with the device to map transfer memory for (the provider's,
@@ -448,7 +454,8 @@ impl<H: Callback> DmaChannel<H> {
 
     /// Checks a slave transfer request: direction offered, configured, and
     /// `len` a non-zero multiple of the configured width.
-    #[inline(never)]
+    /// Inlined: on every slave prep's path; its messages are not.
+    #[inline(always)]
     fn check_slave(&self, dir: TransferDirection, len: usize) -> Result {
         let offered = self
             .caps
@@ -757,12 +764,11 @@ impl<H: Callback> DmaChannel<H> {
     /// `ENOENT` for a key the channel does not hold; `EBUSY` if it runs
     /// already; the errno of `dmaengine_submit()`.
     pub(crate) fn run_reusable(&self, key: ReusableKey) -> Result<ReusableRun<'_, H>> {
-        let index = self
+        let r = self
             .reusable
             .iter()
-            .position(|r| r.key == key.0)
+            .find(|r| r.key == key.0)
             .ok_or(ENOENT)?;
-        let r = &self.reusable[index];
         if r.running.get() {
             return Err(EBUSY);
         }
@@ -773,7 +779,7 @@ impl<H: Callback> DmaChannel<H> {
         r.running.set(true);
         Ok(ReusableRun {
             chan: self,
-            index,
+            running: &r.running,
             cookie: Cookie(cookie),
         })
     }
@@ -1077,6 +1083,16 @@ impl<H: Callback, B> Drop for Transfer<'_, H, B> {
         if self.is_over() {
             return;
         }
+        self.stop(buffers);
+    }
+}
+
+impl<H: Callback, B> Transfer<'_, H, B> {
+    /// Terminates the channel under an unfinished transfer, then drops its
+    /// `buffers` (leaks them if the provider could not terminate); may
+    /// sleep. Out of line: a finished transfer's drop does not come here.
+    #[cold]
+    fn stop(&self, buffers: B) {
         might_sleep();
         if let Err(e) = self.chan.terminate() {
             dev_err!(
@@ -1116,7 +1132,8 @@ pub(crate) struct ReusableKey(u32);
 /// synchronously first.
 pub(crate) struct ReusableRun<'c, H: Callback> {
     chan: &'c DmaChannel<H>,
-    index: usize,
+    /// The transfer's `running` flag.
+    running: &'c Cell<bool>,
     cookie: Cookie,
 }
 
@@ -1134,7 +1151,7 @@ impl<H: Callback> Drop for ReusableRun<'_, H> {
         let stopped = to_result(unsafe { ffi::oxdma_dmaengine_terminate_async(chan) });
         match stopped {
             // Back with the provider's allocated descriptors.
-            Ok(()) => self.chan.reusable[self.index].running.set(false),
+            Ok(()) => self.running.set(false),
             Err(e) => dev_err!(
                 self.chan.client,
                 "DMA terminate failed ({:?}): reusable transfer kept running\n",

@@ -65,16 +65,22 @@ const ABORT_POLLS: u32 = 10_000;
 /// `bcm2835_dma_desc_size_pos()` does).
 struct BcmDesc {
     blocks: Chain<PoolBlock<ControlBlock>>,
+    /// Bus address of the first CB, which `CONBLK_AD` is loaded with.
+    first: u32,
     dir: Direction,
     cyclic: bool,
     len: usize,
 }
 
-impl BcmDesc {
-    fn first(&self) -> u32 {
-        // Bus addresses fit 32 bits: `cb::link()` checked them.
-        self.blocks.first().map_or(0, |b| b.dma_address() as u32)
-    }
+/// The bus address of `blocks`' first CB (32 bits: the controller's DMA
+/// mask).
+///
+/// # Errors
+///
+/// `EINVAL` for an empty chain or an address beyond 32 bits.
+fn first_cb(blocks: &Chain<PoolBlock<ControlBlock>>) -> Result<u32> {
+    let addr = blocks.first().ok_or(EINVAL)?.dma_address();
+    u32::try_from(addr).map_err(|_| EINVAL)
 }
 
 /// One hardware channel.
@@ -129,6 +135,7 @@ impl BcmChan {
         }
         let len = cbs.iter().map(|cb| cb.txfr_len as usize).sum();
         Ok(BcmDesc {
+            first: first_cb(&blocks)?,
             blocks,
             dir,
             cyclic,
@@ -136,18 +143,41 @@ impl BcmChan {
         })
     }
 
+    /// The chained CBs of a slave transfer over `segs`, split at `max`
+    /// bytes, as a descriptor. Any segment length, as the C driver: the
+    /// engine's length is in bytes. Out of line: its frame would slow the
+    /// one-CB path of `prep_slave_sg`.
+    #[inline(never)]
+    fn slave_descriptor(
+        chan: &Channel<Self>,
+        slave: Slave,
+        segs: impl Iterator<Item = MemRange>,
+        max: u32,
+    ) -> Result<BcmDesc> {
+        let segs = segs.map(|seg| {
+            chan.check_len("slave segment", seg.len(), 1)?;
+            Ok((seg.addr(), seg.len()))
+        });
+        let cbs = cb::slave_chain(slave, segs, max)?;
+        chan.descriptor(cbs, slave.dir, false)
+    }
+
     /// Stores the one CB of a one-shot transfer (`nextconbk` 0) in a pool
     /// block, as a descriptor.
     fn single(&self, cb: ControlBlock, dir: Direction) -> Result<BcmDesc> {
+        let blocks = Chain::One(self.pool.alloc(cb)?);
         Ok(BcmDesc {
-            blocks: Chain::One(self.pool.alloc(cb)?),
+            first: first_cb(&blocks)?,
+            blocks,
             dir,
             cyclic: false,
             len: cb.txfr_len as usize,
         })
     }
 
-    /// Starts the next issued descriptor if the channel is idle.
+    /// Starts the next issued descriptor if the channel is idle. Inlined
+    /// into `issue_pending` and the interrupt, which call it per transfer.
+    #[inline(always)]
     fn start_next(guard: &mut ChannelGuard<'_, Self>) {
         let state = guard.state();
         if state.active.is_some() || state.paused || state.removed {
@@ -157,12 +187,14 @@ impl BcmChan {
             return;
         };
         let regs = &guard.chan().regs;
-        regs.write32(next.first(), regs::CONBLK_AD);
+        regs.write32(next.first, regs::CONBLK_AD);
         regs.write32(cs::ACTIVE, regs::CS);
         guard.state().active = Some(next);
     }
 
-    /// The channel interrupt (`bcm2835_dma_callback()`).
+    /// The channel interrupt (`bcm2835_dma_callback()`), inlined with
+    /// `ChanIrq::handle`.
+    #[inline(always)]
     fn interrupt(chan: &Channel<Self>, shared: bool) -> IrqReturn {
         let regs = &chan.regs;
         if shared && regs.read32(regs::CS) & cs::INT == 0 {
@@ -202,6 +234,13 @@ impl BcmChan {
         if errors == 0 {
             return TxResult::Ok;
         }
+        Self::report_errors(chan, errors)
+    }
+
+    /// Reports and clears the `DEBUG` error bits `errors`: `ReadFailed`.
+    /// Out of line: the interrupt's frame stays small without it.
+    #[cold]
+    fn report_errors(chan: &Channel<Self>, errors: u32) -> TxResult {
         dev_err!(
             chan.device(),
             "chan{}: DMA error, DEBUG = {:#x}\n",
@@ -289,9 +328,11 @@ impl ChannelOps for BcmChan {
         chan.descriptor(cbs, Direction::MemToMem, false)
     }
 
+    // Inlined into the adapter's prep: once per slave transfer.
+    #[inline(always)]
     fn prep_slave_sg(
         chan: &Channel<Self>,
-        sg: SgList<'_>,
+        mut sg: SgList<'_>,
         dir: TransferDirection,
         fifo: Fifo,
         _flags: PrepFlags,
@@ -302,22 +343,18 @@ impl ChannelOps for BcmChan {
             fifo: fifo.addr(),
         };
         let max = chan.kind.max_cb_len();
-        let one = sg.len() == 1;
-        // Any length, as the C driver: the engine's length is in bytes.
-        let mut segs = sg.map(|seg| {
-            chan.check_len("slave segment", seg.len(), 1)?;
-            Ok((seg.addr(), seg.len()))
-        });
-        let first = segs.next();
-        // One segment that fits one CB, as each spi-bcm2835 DMA transfer:
-        // its CB goes straight into its pool block.
-        if let (true, Some(Ok((addr, len)))) = (one, &first) {
-            if *len <= max as usize {
-                return chan.single(cb::slave_single(slave, *addr, *len, max)?, slave.dir);
+        if sg.len() == 1 {
+            // One segment that fits one CB, as each spi-bcm2835 DMA
+            // transfer: its CB goes straight into its pool block.
+            if let Some(seg) = sg.next() {
+                if seg.len() != 0 && seg.len() <= max as usize {
+                    let cb = cb::slave_single(slave, seg.addr(), seg.len(), max)?;
+                    return chan.single(cb, slave.dir);
+                }
+                return Self::slave_descriptor(chan, slave, core::iter::once(seg), max);
             }
         }
-        let cbs = cb::slave_chain(slave, Iterator::chain(first.into_iter(), segs), max)?;
-        chan.descriptor(cbs, slave.dir, false)
+        Self::slave_descriptor(chan, slave, sg, max)
     }
 
     fn prep_cyclic(
@@ -377,6 +414,7 @@ impl ChannelOps for BcmChan {
         Ok(())
     }
 
+    #[inline]
     fn issue_pending(guard: &mut ChannelGuard<'_, Self>) {
         Self::start_next(guard);
     }
@@ -452,6 +490,8 @@ struct ChanIrq {
 }
 
 impl irq::Handler for ChanIrq {
+    // Inlined into the kernel's trampoline: one frame per interrupt.
+    #[inline(always)]
     fn handle(&self) -> IrqReturn {
         BcmChan::interrupt(&self.chan, self.shared)
     }

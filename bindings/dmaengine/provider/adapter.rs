@@ -218,8 +218,11 @@ unsafe extern "C" fn resume<C: ChannelOps>(chan: *mut ffi::dma_chan) -> kernel::
 }
 
 /// `device_terminate_all`: the driver stops the engine and hands back the
-/// running descriptor; every queued descriptor is freed here, the
-/// terminated ones at `device_synchronize`.
+/// running descriptor; the submitted, issued and completed (callback not
+/// yet run) descriptors are freed here, the terminated ones at
+/// `device_synchronize`. Prepared, unsubmitted ones stay for their client
+/// (`dmaengine_terminate_async()` aborts what was submitted; reusable ones
+/// among them would only be put back), until `free_chan_resources`.
 ///
 /// # Safety
 ///
