@@ -15,13 +15,13 @@ use super::super::{
 };
 use super::{SpiDevice, Transfer};
 use core::{cell::UnsafeCell, ffi::c_void, ptr::NonNull};
-use kernel::ffi::c_int;
 use kernel::{
     device,
     error::{to_result, VTABLE_DEFAULT_ERROR},
     prelude::*,
     time::{delay::fsleep, Delta},
 };
+use kernel::{ffi::c_int, types::Opaque};
 
 /// The operations of an SPI controller driver, called by the SPI core
 /// (`struct spi_controller`, `Documentation/spi/spi-summary.rst`). All of
@@ -71,8 +71,8 @@ pub(crate) trait Controller: Send + Sync + Sized + 'static {
     }
 
     /// Moves all of `xfer` before returning (`spi_controller.transfer_one`,
-    /// completing synchronously); `dma` is given for a transfer mapped for
-    /// the channels. `spi` and `xfer` are lent by value (each a pointer,
+    /// completing synchronously); `dma` lends the controller's channels, if
+    /// it has any ([`Transfer::dma`] runs a transfer mapped for them). `spi` and `xfer` are lent by value (each a pointer,
     /// passed in a register) for the call.
     ///
     /// # Errors
@@ -84,7 +84,7 @@ pub(crate) trait Controller: Send + Sync + Sized + 'static {
         spi: SpiDevice<'_>,
         data: &Self::DeviceData,
         xfer: Transfer<'_>,
-        dma: Option<&mut SpiDma<Self::Callback>>,
+        dma: DmaSlot<'_, Self::Callback>,
     ) -> Result;
 
     /// Recovers after a failed message (`spi_controller.handle_err`).
@@ -122,6 +122,27 @@ pub(crate) struct Limits {
     /// Largest transfer in bytes, which the core splits longer ones at
     /// (`max_transfer_size`); `None` for no limit.
     pub(crate) max_transfer_size: Option<usize>,
+}
+
+/// A controller's DMA channels, lent to [`Controller::transfer_one`]: read
+/// only when the driver asks, as most transfers are not mapped for them.
+///
+/// # Invariants
+///
+/// `cell` is the controller's `Inner::dma`, and the core's `io_mutex` is
+/// held for `'a` (no other reference to its content is in use).
+pub(crate) struct DmaSlot<'a, H: Callback> {
+    cell: &'a UnsafeCell<Option<SpiDma<H>>>,
+}
+
+impl<H: Callback> DmaSlot<'_, H> {
+    /// The channels, if the controller has any.
+    pub(crate) fn get(&mut self) -> Option<&mut SpiDma<H>> {
+        // SAFETY: `io_mutex` is held and this slot is the only way to the
+        // channels meanwhile (type invariant); `&mut self` makes the
+        // reference unique.
+        unsafe { (*self.cell.get()).as_mut() }
+    }
 }
 
 /// One of a controller's two DMA channels.
@@ -221,9 +242,12 @@ impl<H: Callback> SpiDma<H> {
     }
 }
 
-/// Per-device state behind `spi_device.controller_state`.
+/// Per-device state behind `spi_device.controller_state`, there only
+/// while the device is set up: a failed setup releases it, as
+/// `bcm2835_spi_setup()`'s error path does (the device's messages then fail
+/// with `EINVAL` until a setup succeeds).
 struct DeviceState<T: Controller> {
-    data: Option<T::DeviceData>,
+    data: T::DeviceData,
     /// The registration made a native chip select a GPIO, to give back.
     native_cs_gpio: bool,
 }
@@ -233,13 +257,18 @@ struct DeviceState<T: Controller> {
 /// # Invariants
 ///
 /// `ops` is the table the controller calls back through, with `data` a
-/// pointer to this value, which does not move (pinned in a box) and lives
-/// until the controller is unregistered. `dma` is only reached by those
+/// pointer to this value (to `head`, its first field), which does not move
+/// (pinned in a box) and lives until the controller is unregistered; the
+/// controller's devdata points to it too. `dma` is only reached by those
 /// callbacks, each with the core's `io_mutex` held (as the device states
 /// are): the mutex that serialises them is its lock, without a second one
 /// per DMA transfer.
+#[repr(C)]
 #[pin_data]
 struct Inner<T: Controller> {
+    /// What the C trampolines read (`struct oxdma_spi_head`), written by
+    /// `oxdma_spi_alloc_host()`.
+    head: Opaque<ffi::oxdma_spi_head>,
     driver: T,
     dma: UnsafeCell<Option<SpiDma<T::Callback>>>,
     ops: ffi::oxdma_spi_ops,
@@ -283,6 +312,7 @@ impl<T: Controller> Registration<T> {
             });
         let inner = KBox::pin_init(
             pin_init!(Inner {
+                head: Opaque::zeroed(),
                 driver,
                 dma: UnsafeCell::new(dma),
                 ops: ffi::oxdma_spi_ops {
@@ -304,10 +334,12 @@ impl<T: Controller> Registration<T> {
             min_speed_hz: limits.min_speed_hz,
             max_transfer_size: limits.max_transfer_size.unwrap_or(0),
         };
-        let data = core::ptr::from_ref(&*inner).cast_mut().cast::<c_void>();
-        // SAFETY: `dev` is bound; `inner.ops` and `data` live until after
-        // the controller is unregistered (drop order below); the channels
-        // (if any) are owned by `inner` as long.
+        let data = inner.head.get();
+        // SAFETY: `dev` is bound; `inner.ops` and `data` (the address of
+        // `inner`: `head` is the first field of a `repr(C)` struct) live
+        // until after the controller is unregistered (drop order below), and
+        // C only writes `head`, before any callback; the channels (if any)
+        // are owned by `inner` as long.
         let ctlr = unsafe {
             ffi::oxdma_spi_alloc_host(raw(dev), &inner.ops, data, &c_limits, chans.0, chans.1)
         };
@@ -370,8 +402,9 @@ unsafe fn state<'a, T: Controller>(
 ) -> Option<&'a UnsafeCell<DeviceState<T>>> {
     // SAFETY: `spi` is valid (caller).
     let p = unsafe { ffi::oxdma_spi_get_ctldata(spi) };
-    // SAFETY: Only `setup_callback::<T>` sets it, to a leaked box, until
-    // `cleanup_callback::<T>` takes it back; the rest per the caller.
+    // SAFETY: Only `Inner::install` sets it, to a leaked box, until
+    // `cleanup_callback::<T>` or the next setup takes it back; the rest per
+    // the caller.
     NonNull::new(p.cast::<UnsafeCell<DeviceState<T>>>()).map(|p| unsafe { p.as_ref() })
 }
 
@@ -390,13 +423,54 @@ impl<T: Controller> Inner<T> {
         let Some(existing) = existing else {
             return self.first_setup(&spi);
         };
-        // SAFETY: `io_mutex` is held: no other reference is in use.
-        let s = unsafe { &mut *existing.get() };
-        let old = s.data.take();
+        // The state leaves the device while the driver sets it up again.
+        // SAFETY: `raw_spi` is valid; `io_mutex` is held.
+        unsafe { ffi::oxdma_spi_set_ctldata(raw_spi, core::ptr::null_mut()) };
+        // SAFETY: The box `install` leaked, no longer reachable from the
+        // device (above); `io_mutex` is held, so no reference to it is in use.
+        let state = unsafe { KBox::from_raw(core::ptr::from_ref(existing).cast_mut()) };
+        let DeviceState {
+            data,
+            native_cs_gpio: native,
+        } = KBox::into_inner(state).into_inner();
         // SAFETY: `io_mutex` is held: no other reference is in use (type
         // invariant).
         let dma = unsafe { &mut *self.dma.get() };
-        s.data = Some(self.driver.setup(&spi, dma.as_mut(), old)?);
+        let r = self
+            .driver
+            .setup(&spi, dma.as_mut(), Some(data))
+            .and_then(|data| self.install(&spi, data, native));
+        if r.is_err() && native {
+            // SAFETY: Set by `native_cs_gpio` at the first setup, given
+            // back once: the device has no state any more.
+            unsafe { ffi::oxdma_spi_put_native_cs_gpio(raw_spi) };
+        }
+        r
+    }
+
+    /// Gives `spi` its state; if that cannot be allocated, the driver
+    /// cleans `data` up. With `io_mutex` held.
+    fn install(&self, spi: &SpiDevice<'_>, data: T::DeviceData, native: bool) -> Result {
+        let slot = match KBox::<UnsafeCell<DeviceState<T>>>::new_uninit(GFP_KERNEL) {
+            Ok(slot) => slot,
+            Err(e) => {
+                // SAFETY: `io_mutex` is held: no other reference is in use
+                // (type invariant).
+                let dma = unsafe { &mut *self.dma.get() };
+                self.driver.cleanup(data, dma.as_mut());
+                return Err(e.into());
+            }
+        };
+        let state = KBox::write(
+            slot,
+            UnsafeCell::new(DeviceState {
+                data,
+                native_cs_gpio: native,
+            }),
+        );
+        // SAFETY: `spi` is valid; `cleanup_callback` or the next `setup`
+        // takes the box back.
+        unsafe { ffi::oxdma_spi_set_ctldata(spi.as_raw(), KBox::into_raw(state).cast()) };
         Ok(())
     }
 
@@ -410,16 +484,7 @@ impl<T: Controller> Inner<T> {
             // use (type invariant).
             let dma = unsafe { &mut *self.dma.get() };
             let data = self.driver.setup(&spi, dma.as_mut(), None)?;
-            let state = KBox::new(
-                UnsafeCell::new(DeviceState::<T> {
-                    data: Some(data),
-                    native_cs_gpio: native,
-                }),
-                GFP_KERNEL,
-            )?;
-            // SAFETY: `spi` is valid; `cleanup_callback` takes the box back.
-            unsafe { ffi::oxdma_spi_set_ctldata(spi.as_raw(), KBox::into_raw(state).cast()) };
-            Ok(())
+            self.install(&spi, data, native)
         })();
         if r.is_err() && native {
             // SAFETY: Set by `native_cs_gpio` above, given back once.
@@ -498,19 +563,17 @@ unsafe extern "C" fn cleanup_callback<T: Controller>(data: *mut c_void, spi: *mu
     };
     // SAFETY: `spi` is valid; the state is taken back from it here, once.
     unsafe { ffi::oxdma_spi_set_ctldata(spi, core::ptr::null_mut()) };
-    // SAFETY: The box `first_setup` leaked; no reference to it remains.
+    // SAFETY: The box `Inner::install` leaked; no reference to it remains.
     let state = unsafe { KBox::from_raw(core::ptr::from_ref(s).cast_mut()) };
     let state = KBox::into_inner(state).into_inner();
     let native = state.native_cs_gpio;
     // The device's data goes first (it may sleep), then its GPIO.
-    if let Some(d) = state.data {
-        // SAFETY: The core calls back with the registered `data`.
-        let inner = unsafe { inner::<T>(data) };
-        // SAFETY: `io_mutex` is held: no other reference is in use (type
-        // invariant of `Inner`).
-        let dma = unsafe { &mut *inner.dma.get() };
-        inner.driver.cleanup(d, dma.as_mut());
-    }
+    // SAFETY: The core calls back with the registered `data`.
+    let inner = unsafe { inner::<T>(data) };
+    // SAFETY: `io_mutex` is held: no other reference is in use (type
+    // invariant of `Inner`).
+    let dma = unsafe { &mut *inner.dma.get() };
+    inner.driver.cleanup(state.data, dma.as_mut());
     if native {
         // SAFETY: Set by `native_cs_gpio`, given back once.
         unsafe { ffi::oxdma_spi_put_native_cs_gpio(spi) };
@@ -545,9 +608,7 @@ unsafe extern "C" fn prepare_message_callback<T: Controller>(
         return EINVAL.to_errno();
     };
     // SAFETY: `io_mutex` is held: only shared references meanwhile.
-    let Some(d) = (unsafe { (*s.get()).data.as_ref() }) else {
-        return EINVAL.to_errno();
-    };
+    let d = unsafe { &(*s.get()).data };
     errno(inner.driver.prepare_message(spi, d))
 }
 
@@ -577,17 +638,11 @@ unsafe extern "C" fn transfer_one_callback<T: Controller>(
         return EINVAL.to_errno();
     };
     // SAFETY: `io_mutex` is held: only shared references meanwhile.
-    let Some(d) = (unsafe { (*s.get()).data.as_ref() }) else {
-        return EINVAL.to_errno();
-    };
-    // The channels only for a transfer mapped for them.
-    if !xfer.is_dma_mapped() {
-        return errno(inner.driver.transfer_one(spi, d, xfer, None));
-    }
-    // SAFETY: `io_mutex` is held: no other reference is in use (type
-    // invariant of `Inner`).
-    let dma = unsafe { &mut *inner.dma.get() };
-    errno(inner.driver.transfer_one(spi, d, xfer, dma.as_mut()))
+    let d = unsafe { &(*s.get()).data };
+    // INVARIANT: `io_mutex` is held for the call, in which nothing else
+    // reaches `dma` (type invariant of `Inner`).
+    let dma = DmaSlot { cell: &inner.dma };
+    errno(inner.driver.transfer_one(spi, d, xfer, dma))
 }
 
 /// `oxdma_spi_ops.handle_err`.
@@ -623,7 +678,7 @@ unsafe extern "C" fn can_dma_callback<T: Controller>(
     xfer: *mut ffi::spi_transfer,
 ) -> bool {
     // The core asks for every transfer of every message: the short ones
-    // are refused here, without the frame the driver's answer needs.
+    // are refused here, before the device's state is looked up.
     // SAFETY: `xfer` is valid (function safety requirements).
     if unsafe { Transfer::from_raw(xfer) }.len() < T::DMA_MIN_LEN {
         return false;
@@ -637,7 +692,6 @@ unsafe extern "C" fn can_dma_callback<T: Controller>(
 /// # Safety
 ///
 /// As [`can_dma_callback`], for `inner`'s controller.
-#[inline(never)]
 unsafe fn can_dma_asked<T: Controller>(
     inner: &Inner<T>,
     spi: *mut ffi::spi_device,
@@ -655,5 +709,7 @@ unsafe fn can_dma_asked<T: Controller>(
         return false;
     };
     // SAFETY: `io_mutex` is held: only shared references meanwhile.
-    unsafe { (*s.get()).data.as_ref() }.is_some_and(|d| inner.driver.can_dma(&spi, d, &xfer))
+    inner
+        .driver
+        .can_dma(&spi, unsafe { &(*s.get()).data }, &xfer)
 }

@@ -26,6 +26,6 @@ mod controller;
 mod device;
 mod transfer;
 
-pub(crate) use controller::{Controller, Limits, Registration, Side, SpiDma};
+pub(crate) use controller::{Controller, DmaSlot, Limits, Registration, Side, SpiDma};
 pub(crate) use device::{Mode, SpiDevice};
 pub(crate) use transfer::{DmaSg, Pio, PioSlot, Transfer};

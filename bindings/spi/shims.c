@@ -12,64 +12,56 @@
 #pragma clang attribute push([[gnu::always_inline]], apply_to = function)
 #endif
 
-struct oxdma_spi_priv {
-	const struct oxdma_spi_ops *ops;
-	void *data;
-	size_t max_transfer_size;
-};
-
-static struct oxdma_spi_priv *oxdma_spi_priv(struct spi_controller *ctlr)
+static struct oxdma_spi_head *oxdma_spi_head(struct spi_controller *ctlr)
 {
 	return spi_controller_get_devdata(ctlr);
 }
 
 static int oxdma_spi_setup(struct spi_device *spi)
 {
-	struct oxdma_spi_priv *p = oxdma_spi_priv(spi->controller);
+	struct oxdma_spi_head *p = oxdma_spi_head(spi->controller);
 
-	return p->ops->setup(p->data, spi);
+	return p->ops->setup(p, spi);
 }
 
 static void oxdma_spi_cleanup(struct spi_device *spi)
 {
-	struct oxdma_spi_priv *p = oxdma_spi_priv(spi->controller);
+	struct oxdma_spi_head *p = oxdma_spi_head(spi->controller);
 
 	/* Serialised with setup and transfers, as the Rust side assumes. */
 	mutex_lock(&spi->controller->io_mutex);
-	p->ops->cleanup(p->data, spi);
+	p->ops->cleanup(p, spi);
 	mutex_unlock(&spi->controller->io_mutex);
 }
 
 static void oxdma_spi_handle_err(struct spi_controller *ctlr,
 				 struct spi_message *msg)
 {
-	struct oxdma_spi_priv *p = oxdma_spi_priv(ctlr);
+	struct oxdma_spi_head *p = oxdma_spi_head(ctlr);
 
-	p->ops->handle_err(p->data, msg);
+	p->ops->handle_err(p, msg);
 }
 
 static size_t oxdma_spi_max_transfer_size(struct spi_device *spi)
 {
-	return oxdma_spi_priv(spi->controller)->max_transfer_size;
+	return oxdma_spi_head(spi->controller)->max_transfer_size;
 }
 
 struct spi_controller *oxdma_spi_alloc_host(struct device *dev,
 					    const struct oxdma_spi_ops *ops,
-					    void *data,
+					    struct oxdma_spi_head *data,
 					    const struct oxdma_spi_limits *limits,
 					    struct dma_chan *dma_tx,
 					    struct dma_chan *dma_rx)
 {
 	struct spi_controller *ctlr;
-	struct oxdma_spi_priv *p;
 
-	ctlr = spi_alloc_host(dev, sizeof(*p));
+	ctlr = spi_alloc_host(dev, 0);
 	if (!ctlr)
 		return NULL;
-	p = oxdma_spi_priv(ctlr);
-	p->ops = ops;
-	p->data = data;
-	p->max_transfer_size = limits->max_transfer_size ?: SIZE_MAX;
+	data->ops = ops;
+	data->max_transfer_size = limits->max_transfer_size ?: SIZE_MAX;
+	spi_controller_set_devdata(ctlr, data);
 
 	ctlr->use_gpio_descriptors = true;
 	ctlr->mode_bits = limits->mode_bits;
@@ -98,7 +90,7 @@ void oxdma_spi_controller_put(struct spi_controller *ctlr)
 
 void *oxdma_spi_controller_data(struct spi_controller *ctlr)
 {
-	return oxdma_spi_priv(ctlr)->data;
+	return oxdma_spi_head(ctlr);
 }
 
 struct spi_device *oxdma_spi_message_device(struct spi_message *msg)

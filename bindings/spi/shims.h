@@ -51,13 +51,23 @@ struct oxdma_spi_limits {
 };
 
 /*
+ * The head of the data a controller calls back with, which its devdata
+ * points to: the controller's own operations reach the Rust data in one
+ * load. oxdma_spi_alloc_host() fills it in.
+ */
+struct oxdma_spi_head {
+	const struct oxdma_spi_ops *ops;
+	size_t max_transfer_size;
+};
+
+/*
  * spi_alloc_host() for dev, with ops calling back with data, limits,
  * use_gpio_descriptors, and the DMA channels the core maps transfers for
  * (dma_tx, dma_rx; can_dma set only with both). NULL on allocation failure.
  */
 struct spi_controller *oxdma_spi_alloc_host(struct device *dev,
 					    const struct oxdma_spi_ops *ops,
-					    void *data,
+					    struct oxdma_spi_head *data,
 					    const struct oxdma_spi_limits *limits,
 					    struct dma_chan *dma_tx,
 					    struct dma_chan *dma_rx);

@@ -50,7 +50,8 @@ use bindings::{
     mmio::{MmioWindow, Regs},
     platform::request_irq,
     spi::{
-        Controller, Limits, Mode, Pio, PioSlot, Registration, Side, SpiDevice, SpiDma, Transfer,
+        Controller, DmaSlot, Limits, Mode, Pio, PioSlot, Registration, Side, SpiDevice, SpiDma,
+        Transfer,
     },
 };
 use regs::cs;
@@ -117,7 +118,7 @@ type SpiRegs = Regs<{ regs::WINDOW }>;
 /// of the transfer lent to it; once all are received, or if none is lent,
 /// masks the FIFO interrupts and wakes the transfer.
 struct SpiIrq {
-    regs: Arc<SpiRegs>,
+    regs: SpiRegs,
     wake: Arc<Wake>,
     pio: Arc<PioSlot>,
 }
@@ -234,7 +235,7 @@ struct SpiDev {
 
 /// The controller (`struct bcm2835_spi`).
 struct Bcm2835Spi {
-    regs: Arc<SpiRegs>,
+    regs: SpiRegs,
     wake: Arc<Wake>,
     /// The interrupt-mode transfer's buffers, lent to the handler.
     pio: Arc<PioSlot>,
@@ -428,7 +429,7 @@ impl Bcm2835Spi {
         // RX first, so that it runs as soon as bytes come in: data, or the
         // CS word that discards them. (spi-bcm2835 starts TX first, to map
         // the RX buffers meanwhile; the SPI core mapped both already.)
-        let (rx_data, rx_clear) = match rx {
+        let (_rx_data, _rx_clear) = match rx {
             Some(sg) => {
                 let t = chans
                     .rx()
@@ -446,7 +447,7 @@ impl Bcm2835Spi {
 
         // Then TX: data, or zeros for a receive-only transfer. On failure
         // the RX side stops as it drops.
-        let (tx_data, tx_fill) = match tx {
+        let (_tx_data, _tx_fill) = match tx {
             Some(sg) => {
                 let flags = if has_rx {
                     PrepFlags(0)
@@ -590,7 +591,7 @@ impl Controller for Bcm2835Spi {
         spi: SpiDevice<'_>,
         dev: &SpiDev,
         mut xfer: Transfer<'_>,
-        dma: Option<&mut SpiDma<Wake>>,
+        mut dma: DmaSlot<'_, Wake>,
     ) -> Result {
         let SpiClock {
             cdiv,
@@ -605,7 +606,7 @@ impl Controller for Bcm2835Spi {
             c |= cs::REN;
         }
         if xfer.is_dma_mapped() {
-            if let Some(dma) = dma {
+            if let Some(dma) = dma.get() {
                 return self.transfer_dma(&spi, dev, &mut xfer, dma, c, rate);
             }
         }
@@ -697,12 +698,8 @@ fn probe(pdev: &platform::Device<Core<'_>>) -> Result<Driver> {
     let dev: &device::Device<device::Bound> = pdev.as_ref();
     let window = Arc::new(MmioWindow::request(dev, 0, c"oxdma_spi")?, GFP_KERNEL)?;
     let len = window.len();
-    let regs = Arc::new(
-        SpiRegs::new(window).inspect_err(|_| {
-            dev_err!(dev, "reg: window of {} bytes, need {}\n", len, regs::WINDOW)
-        })?,
-        GFP_KERNEL,
-    )?;
+    let regs = SpiRegs::new(window.clone())
+        .inspect_err(|_| dev_err!(dev, "reg: window of {} bytes, need {}\n", len, regs::WINDOW))?;
     let clk = Clk::get(dev, None).inspect_err(|e| dev_err!(dev, "could not get clk: {:?}\n", e))?;
     clk.prepare_enable()?;
     let clk_hz = u32::try_from(clk.rate().as_hz()).unwrap_or(u32::MAX);
@@ -713,7 +710,7 @@ fn probe(pdev: &platform::Device<Core<'_>>) -> Result<Driver> {
     }
     let r = (|| {
         let irq = pdev.irq_by_index(0)?;
-        let dma = request_dma(dev, regs.window())?;
+        let dma = request_dma(dev, &window)?;
         let wake = Wake::new()?;
         let pio = Arc::pin_init(PioSlot::new(), GFP_KERNEL)?;
         let name = CString::try_from_fmt(fmt!("oxdma_spi-{}", dev.name()))?;
@@ -722,7 +719,7 @@ fn probe(pdev: &platform::Device<Core<'_>>) -> Result<Driver> {
             None => (None, None),
         };
         let ctl = Bcm2835Spi {
-            regs: regs.clone(),
+            regs,
             wake: wake.clone(),
             pio: pio.clone(),
             clk_hz,
@@ -737,7 +734,7 @@ fn probe(pdev: &platform::Device<Core<'_>>) -> Result<Driver> {
             true,
             c"oxdma_spi",
             SpiIrq {
-                regs: regs.clone(),
+                regs: SpiRegs::new(window.clone())?,
                 wake,
                 pio,
             },
