@@ -426,27 +426,9 @@ impl Bcm2835Spi {
         };
         waiter.arm();
 
-        // RX first, so that it runs as soon as bytes come in: data, or the
-        // CS word that discards them. (spi-bcm2835 starts TX first, to map
-        // the RX buffers meanwhile; the SPI core mapped both already.)
-        let (_rx_data, _rx_clear) = match rx {
-            Some(sg) => {
-                let t = chans
-                    .rx()
-                    .prep_slave_sg(
-                        sg,
-                        TransferDirection::DevToMem,
-                        PrepFlags::INTERRUPT | PrepFlags::ACK,
-                    )?
-                    .submit()?;
-                (Some(t), None)
-            }
-            None => (None, Some(chans.rx().run_reusable(clear)?)),
-        };
-        chans.rx().issue_pending();
-
-        // Then TX: data, or zeros for a receive-only transfer. On failure
-        // the RX side stops as it drops.
+        // TX first, as `bcm2835_spi_transfer_one_dma()`: data, or zeros for
+        // a receive-only transfer; the engine starts on it while the RX
+        // side is set up.
         let (_tx_data, _tx_fill) = match tx {
             Some(sg) => {
                 let flags = if has_rx {
@@ -465,6 +447,25 @@ impl Bcm2835Spi {
         self.regs.write32(len as u32, regs::DLEN);
         self.regs.write32(c | cs::TA | cs::DMAEN, regs::CS);
         chans.tx().issue_pending();
+
+        // Then RX: data, or the CS word that discards it. Until it runs the
+        // FIFOs fill and the block waits. On failure the TX side stops as
+        // it drops.
+        let (_rx_data, _rx_clear) = match rx {
+            Some(sg) => {
+                let t = chans
+                    .rx()
+                    .prep_slave_sg(
+                        sg,
+                        TransferDirection::DevToMem,
+                        PrepFlags::INTERRUPT | PrepFlags::ACK,
+                    )?
+                    .submit()?;
+                (Some(t), None)
+            }
+            None => (None, Some(chans.rx().run_reusable(clear)?)),
+        };
+        chans.rx().issue_pending();
 
         let timeout = Self::timeout_ms(len, rate);
         let mut result = if waiter.done.wait_timeout_ms(timeout) {
@@ -495,7 +496,7 @@ impl Bcm2835Spi {
                 }
             }
         }
-        // Returning drops the TX side, then the RX side: what still runs
+        // Returning drops the RX side, then the TX side: what still runs
         // (the zero-fill or clear-RX loop, or everything after an error)
         // stops, as dropping a run or an unfinished transfer terminates its
         // channel.

@@ -12,6 +12,7 @@ load_provider
 load_spi
 load_flash
 echo 1 > /proc/sys/vm/drop_caches
+say "profile: window open"
 dd if=/tmp/w of=/dev/mtdblock0 bs=64k conv=fsync 2>/dev/null
 echo 1 > /proc/sys/vm/drop_caches
 say "profile: window closed"
