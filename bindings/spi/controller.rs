@@ -138,9 +138,8 @@ pub(crate) struct DmaSlot<'a, H: Callback> {
 impl<H: Callback> DmaSlot<'_, H> {
     /// The channels, if the controller has any.
     pub(crate) fn get(&mut self) -> Option<&mut SpiDma<H>> {
-        // SAFETY: `io_mutex` is held and this slot is the only way to the
-        // channels meanwhile (type invariant); `&mut self` makes the
-        // reference unique.
+        // `&mut self` makes the reference unique.
+        // SAFETY: `io_mutex` is held, this slot the only way to the channels.
         unsafe { (*self.cell.get()).as_mut() }
     }
 }
@@ -334,12 +333,11 @@ impl<T: Controller> Registration<T> {
             min_speed_hz: limits.min_speed_hz,
             max_transfer_size: limits.max_transfer_size.unwrap_or(0),
         };
+        // `data` is the address of `inner`: `head` is the first field of a
+        // `repr(C)` struct. C only writes `head`, before any callback; the
+        // channels (if any) are owned by `inner`.
         let data = inner.head.get();
-        // SAFETY: `dev` is bound; `inner.ops` and `data` (the address of
-        // `inner`: `head` is the first field of a `repr(C)` struct) live
-        // until after the controller is unregistered (drop order below), and
-        // C only writes `head`, before any callback; the channels (if any)
-        // are owned by `inner` as long.
+        // SAFETY: `dev` is bound; `inner` lives until after unregistration.
         let ctlr = unsafe {
             ffi::oxdma_spi_alloc_host(raw(dev), &inner.ops, data, &c_limits, chans.0, chans.1)
         };
@@ -709,7 +707,6 @@ unsafe fn can_dma_asked<T: Controller>(
         return false;
     };
     // SAFETY: `io_mutex` is held: only shared references meanwhile.
-    inner
-        .driver
-        .can_dma(&spi, unsafe { &(*s.get()).data }, &xfer)
+    let data = unsafe { &(*s.get()).data };
+    inner.driver.can_dma(&spi, data, &xfer)
 }
