@@ -361,9 +361,9 @@ impl<T: Controller> Registration<T> {
 
 impl<T: Controller> Drop for Registration<T> {
     fn drop(&mut self) {
-        // SAFETY: Registered (type invariant); this drops the allocation's
-        // reference too (not devm-allocated). No callback runs after it
-        // returns, so `inner` may go.
+        // This drops the allocation's reference too (not devm-allocated); no
+        // callback runs after it returns, so `inner` may go.
+        // SAFETY: Registered (type invariant).
         unsafe { ffi::spi_unregister_controller(self.ctlr.as_ptr()) };
     }
 }
@@ -400,9 +400,9 @@ unsafe fn state<'a, T: Controller>(
 ) -> Option<&'a UnsafeCell<DeviceState<T>>> {
     // SAFETY: `spi` is valid (caller).
     let p = unsafe { ffi::oxdma_spi_get_ctldata(spi) };
-    // SAFETY: Only `Inner::install` sets it, to a leaked box, until
-    // `cleanup_callback::<T>` or the next setup takes it back; the rest per
-    // the caller.
+    // Only `Inner::install` sets it, to a leaked box, until
+    // `cleanup_callback::<T>` or the next setup takes it back.
+    // SAFETY: As above; the rest per the caller.
     NonNull::new(p.cast::<UnsafeCell<DeviceState<T>>>()).map(|p| unsafe { p.as_ref() })
 }
 
