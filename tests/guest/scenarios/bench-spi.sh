@@ -28,6 +28,14 @@ if [ -z "$spis" ]; then
 	[ -e /lib/modules/oxdma/oxdma_spi.ko ] && spis="c rust"
 fi
 step sdhost-off sh -c 'echo none > /sys/bus/platform/devices/3f202000.mmc/driver_override'
+# "oxdma.phase=N" keeps N pages in a file from the start: under -icount a
+# boot replays exactly, so the runs of scripts/bench-spi would repeat one
+# another; each starts at its own phase and memory layout instead (every
+# later allocation, mtdchar's 64 KiB read buffers included, lands
+# elsewhere), and the spread of their ratios shows how much the ratios
+# move with those alone.
+phase=$(arg phase)
+dd if=/dev/zero of=/tmp/phase bs=4k count="${phase:-0}" 2>/dev/null
 for m in mtd spi-nor mtd_blkdevs mtdblock; do
 	step "insmod-$m" insmod "/lib/modules/intree/$m.ko"
 done
@@ -52,6 +60,10 @@ bench_spi() {
 	tag="round $r spi $1 dma $dma"
 	step "insmod-$smod-r$r" insmod $sko
 	step "mtd0-r$r-$1" wait_for /dev/mtd0 100
+	# Settle before timing: what the load left to run later (its init
+	# memory is freed after an RCU grace period, the flash's partitions
+	# are scanned) runs now, not inside one driver's read.
+	sleep 1
 	say "bench-spi: $tag read begin cpu $(cpu)"
 	p=0
 	while [ $p -lt $((mib / 8)) ]; do
@@ -72,14 +84,6 @@ bench_spi() {
 	done
 	step "rmmod-$smod-r$r" rmmod $smod
 }
-
-# "oxdma.phase=N" shifts the guest's timing by N small reads before the
-# first round. Under -icount a boot replays exactly, so the runs of
-# scripts/bench-spi would repeat one another; each starts at its own phase
-# instead, and the spread of their ratios shows how much the ratios move
-# with the timing alone.
-phase=$(arg phase)
-dd if=/dev/zero of=/dev/null bs=4k count="${phase:-0}" 2>/dev/null
 
 # Even rounds run the SPI drivers in reverse order.
 rspis=$(echo $spis | tr ' ' '\n' | sed -n '1!G;h;$p')
