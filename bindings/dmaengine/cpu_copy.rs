@@ -118,11 +118,11 @@ pub(crate) fn copy<C: ChannelOps>(
     let s = src.resolve(active, offset, len)?;
     for i in 0..len {
         // Volatile: the memory is shared with the client, which may map it
-        // again or look at it through a coherent mapping.
-        // SAFETY: Both addresses lie in linear-map memory the client mapped
-        // for the provider's device for the running descriptor `active`
-        // (checked in `resolve`, and the contract of `MemRange`/`Fifo`);
-        // `i < len`.
+        // again or look at it through a coherent mapping. Both addresses lie
+        // in linear-map memory the client mapped for the provider's device
+        // for the running descriptor `active` (checked in `resolve`, and the
+        // contract of `MemRange`/`Fifo`).
+        // SAFETY: Both addresses are mapped for `active`, as above; `i < len`.
         unsafe {
             d.at(offset, i)
                 .write_volatile(s.at(offset, i).read_volatile())
